@@ -1,0 +1,312 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Count, F, Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from claims import anchoring
+from sources.dates import (
+    DatePrecision,
+    format_with_precision,
+    iso_with_precision,
+    period_end,
+    period_start,
+    validate_period_start,
+)
+from sources.models import SlugManager
+
+
+class SpeakerKind(models.TextChoices):
+    PERSON = "person", "Person"
+    GOVERNMENT_BODY = "government_body", "Government body"
+    COMPANY = "company", "Company"
+    NEWS_OUTLET = "news_outlet", "News outlet"
+    REPORT = "report", "NGO or company report"
+    COURT = "court", "Court"
+
+
+class Side(models.TextChoices):
+    US_GOVERNMENT = "us_government", "US government"
+    TIKTOK_BYTEDANCE = "tiktok_bytedance", "TikTok / ByteDance"
+    INDEPENDENT = "independent", "Independent and others"
+
+
+class ClaimType(models.TextChoices):
+    ALLEGATION = "allegation", "Allegation"
+    DENIAL = "denial", "Denial"
+    ADMISSION = "admission", "Admission"
+    ASSESSMENT = "assessment", "Assessment"
+    STATISTIC = "statistic", "Statistic"
+    ACTION = "action", "Announced action"
+    FINDING = "finding", "Finding of a report or court"
+
+
+class QuoteMode(models.TextChoices):
+    DIRECT = "direct", "Direct quotation"
+    REPORTED = "reported", "Reported speech"
+
+
+class RebuttalRelation(models.TextChoices):
+    DENIES = "denies", "denies"
+    DISPUTES = "disputes", "disputes"
+    QUALIFIES = "qualifies", "qualifies"
+    CONTRADICTS = "contradicts", "contradicts"
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Speaker(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    kind = models.CharField(max_length=20, choices=SpeakerKind.choices)
+    role = models.CharField(
+        max_length=300, blank=True, help_text="Role at the time, e.g. U.S. Secretary of State."
+    )
+    affiliation = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="members"
+    )
+    is_anonymous = models.BooleanField(
+        default=False, help_text="An unnamed individual with no organisation to speak for."
+    )
+    side = models.CharField(max_length=20, choices=Side.choices, help_text="Groups the timeline.")
+    wikidata_id = models.CharField(
+        "Wikidata ID",
+        max_length=20,
+        blank=True,
+        validators=[
+            RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata ID is Q followed by digits, e.g. Q312842.")
+        ],
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = HistoricalRecords()
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=SpeakerKind.values), name="speaker_kind_valid"),
+            models.CheckConstraint(condition=Q(side__in=Side.values), name="speaker_side_valid"),
+            models.CheckConstraint(
+                condition=~Q(affiliation=F("pk")), name="speaker_not_affiliated_with_itself"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("claims:speaker-detail", args=[self.slug])
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def clean(self):
+        if self.pk and self.affiliation_id == self.pk:
+            raise ValidationError({"affiliation": "A speaker cannot be affiliated with itself."})
+
+
+class ClaimQuerySet(models.QuerySet):
+    def get_by_natural_key(self, key):
+        return self.get(key=key)
+
+    def said_between(self, start=None, end=None):
+        """Claims whose period (day, month or year) overlaps [start, end]; either end may be open."""
+        queryset = self
+        if end is not None:
+            queryset = queryset.filter(said_on__lte=end)
+        if start is not None:
+            # said_on is the first day of its period, so a month- or year-precision claim
+            # overlaps when its period starts on or after the first day of start's month or year.
+            queryset = queryset.filter(
+                Q(said_on_precision=DatePrecision.DAY, said_on__gte=start)
+                | Q(said_on_precision=DatePrecision.MONTH, said_on__gte=period_start(start, "month"))
+                | Q(said_on_precision=DatePrecision.YEAR, said_on__gte=period_start(start, "year"))
+            )
+        return queryset
+
+    def with_rebuttal_counts(self):
+        """Annotate how many claims rebut each claim and how many it rebuts."""
+        return self.annotate(
+            rebutted_by_count=Count("rebuttals_received", distinct=True),
+            rebuts_count=Count("rebuttals_made", distinct=True),
+        )
+
+    def chronological(self):
+        return self.order_by("said_on", "pk")
+
+
+class Claim(models.Model):
+    key = models.SlugField(
+        max_length=120,
+        unique=True,
+        help_text="Stable handle for fixtures, e.g. pompeo-prague-enormous-data-sets.",
+    )
+    speaker = models.ForeignKey(Speaker, on_delete=models.PROTECT, related_name="claims")
+    summary = models.CharField(max_length=500, help_text="One sentence in the curator's words.")
+    claim_type = models.CharField(max_length=20, choices=ClaimType.choices)
+    said_on = models.DateField(
+        help_text="When it was said; the first day of the period for month or year precision."
+    )
+    said_on_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    dating_note = models.TextField(blank=True, help_text="How the date was established.")
+    venue = models.CharField(max_length=300, blank=True)
+    topics = models.ManyToManyField(Topic, blank=True, related_name="claims")
+    note = models.TextField("curator's note", blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = HistoricalRecords(m2m_fields=[topics])
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["said_on", "id"]
+        indexes = [
+            models.Index(fields=["said_on", "id"], name="claim_said_on_idx"),
+            models.Index(fields=["speaker", "said_on"], name="claim_speaker_said_on_idx"),
+            models.Index(fields=["claim_type", "said_on"], name="claim_type_said_on_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(claim_type__in=ClaimType.values), name="claim_type_valid"),
+            models.CheckConstraint(
+                condition=Q(said_on_precision__in=DatePrecision.values), name="claim_said_on_precision_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.summary
+
+    def get_absolute_url(self):
+        return reverse("claims:claim-detail", args=[self.pk])
+
+    def natural_key(self):
+        return (self.key,)
+
+    @property
+    def said_on_display(self):
+        return format_with_precision(self.said_on, self.said_on_precision)
+
+    @property
+    def said_on_iso(self):
+        return iso_with_precision(self.said_on, self.said_on_precision)
+
+    @property
+    def said_on_end(self):
+        return period_end(self.said_on, self.said_on_precision)
+
+    def clean(self):
+        message = validate_period_start(self.said_on, self.said_on_precision)
+        if message:
+            raise ValidationError({"said_on": message})
+
+
+class Quote(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="quotes")
+    article = models.ForeignKey("sources.Article", on_delete=models.PROTECT, related_name="quotes")
+    text = models.TextField(help_text="The article's exact words.")
+    start = models.PositiveIntegerField(help_text="Offset of the first character in the article's text.")
+    end = models.PositiveIntegerField(help_text="Offset just past the last character.")
+    mode = models.CharField(max_length=10, choices=QuoteMode.choices)
+    attribution = models.CharField(
+        max_length=300, blank=True, help_text='The article\'s words, e.g. "Pompeo told Fox News".'
+    )
+    note = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["article", "start"]
+        indexes = [models.Index(fields=["article", "start"], name="quote_article_start_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__gte=0) & Q(end__gt=F("start")), name="quote_span_valid"
+            ),
+            models.CheckConstraint(condition=Q(mode__in=QuoteMode.values), name="quote_mode_valid"),
+            models.UniqueConstraint(
+                fields=["claim", "article", "start"], name="quote_unique_per_claim_article_start"
+            ),
+        ]
+
+    def __str__(self):
+        return f"“{self.text[:80]}” ({self.article_id}:{self.start}–{self.end})"
+
+    def get_absolute_url(self):
+        return f"{self.article.get_absolute_url()}#{self.anchor_id}"
+
+    @property
+    def anchor_id(self):
+        """The HTML id of this quote's highlight on its article page."""
+        return f"quote-{self.pk}"
+
+    def verify(self):
+        """Exact, moved or orphaned: never re-anchors on its own."""
+        return anchoring.status(self.article.text, self.text, self.start, self.end)
+
+    def clean(self):
+        """Compute missing offsets from the text, and refuse offsets that do not hold the text."""
+        if not self.article_id or not self.text:
+            return
+        text = self.article.text
+        if self.start is None and self.end is None:
+            try:
+                self.start, self.end = anchoring.anchor(text, self.text)
+            except anchoring.AnchorError as error:
+                raise ValidationError({"text": str(error)}) from error
+            return
+        if self.start is None or self.end is None or text[self.start : self.end] != self.text:
+            found = text[self.start : self.end] if self.start is not None and self.end is not None else ""
+            raise ValidationError(
+                {"start": f"The article's text at {self.start}–{self.end} is “{found[:120]}”, not the quote."}
+            )
+
+
+class Rebuttal(models.Model):
+    rebutting_claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="rebuttals_made")
+    rebutted_claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="rebuttals_received")
+    relation = models.CharField(max_length=12, choices=RebuttalRelation.choices)
+    note = models.CharField(
+        max_length=500, blank=True, help_text="One line: why this claim answers the other."
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["rebutted_claim", "rebutting_claim"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(rebutting_claim=F("rebutted_claim")), name="rebuttal_not_self"
+            ),
+            models.UniqueConstraint(
+                fields=["rebutting_claim", "rebutted_claim"], name="rebuttal_unique_pair"
+            ),
+            models.CheckConstraint(
+                condition=Q(relation__in=RebuttalRelation.values), name="rebuttal_relation_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"“{self.rebutting_claim}” {self.relation} “{self.rebutted_claim}”"
+
+    def clean(self):
+        if self.rebutting_claim_id and self.rebutting_claim_id == self.rebutted_claim_id:
+            raise ValidationError({"rebutted_claim": "A claim cannot rebut itself."})

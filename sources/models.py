@@ -1,0 +1,87 @@
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from sources.dates import DatePrecision, format_with_precision, validate_period_start
+
+
+class SlugManager(models.Manager):
+    """Looks rows up by slug, their natural key, so fixtures stay readable."""
+
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Outlet(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    homepage = models.URLField(blank=True)
+
+    history = HistoricalRecords()
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Article(models.Model):
+    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="articles")
+    headline = models.CharField(max_length=500)
+    slug = models.SlugField(max_length=200, unique=True)
+    url = models.URLField("URL", max_length=500, blank=True)
+    published_on = models.DateField()
+    published_on_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    byline = models.CharField(max_length=300, blank=True)
+    text = models.TextField(help_text="The article's verbatim text; quote offsets point into it.")
+    text_sha256 = models.CharField(
+        "SHA-256 of the text", max_length=64, editable=False, help_text="Filled on save."
+    )
+    dating_note = models.TextField(blank=True, help_text="How the publication date was established.")
+    seed_file = models.CharField(max_length=200, blank=True, help_text="The source file of the text.")
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = HistoricalRecords()
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["published_on", "headline"]
+        indexes = [models.Index(fields=["published_on"], name="article_published_on_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(published_on_precision__in=DatePrecision.values),
+                name="article_published_on_precision_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.headline
+
+    def save(self, *args, **kwargs):
+        self.text_sha256 = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("sources:article-detail", args=[self.slug])
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def published_display(self):
+        return format_with_precision(self.published_on, self.published_on_precision)
+
+    def clean(self):
+        message = validate_period_start(self.published_on, self.published_on_precision)
+        if message:
+            raise ValidationError({"published_on": message})
