@@ -1,7 +1,10 @@
+import re
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
-from django.db.models import Count, F, Q
+from django.db import connections, models
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -15,6 +18,14 @@ from sources.dates import (
     validate_period_start,
 )
 from sources.models import SlugManager
+
+# The text-search configuration for PostgreSQL full-text search; the corpus is in English.
+SEARCH_CONFIG = "english"
+
+
+def search_words(text):
+    """The words of a search, for the simple match and for highlighting."""
+    return [word for word in re.findall(r"\w[\w'’-]*", text) if word]
 
 
 class SpeakerKind(models.TextChoices):
@@ -151,6 +162,36 @@ class ClaimQuerySet(models.QuerySet):
 
     def chronological(self):
         return self.order_by("said_on", "pk")
+
+    def search(self, text):
+        """Claims whose summary, speaker name or quote text match; ranked on PostgreSQL."""
+        text = text.strip()
+        if not text:
+            return self
+        if connections[self.db].vendor == "postgresql":
+            return self._full_text_search(text)
+        # SQLite: every word must appear, case-insensitively, in one of the searched fields.
+        queryset = self
+        for word in search_words(text):
+            queryset = queryset.filter(
+                Q(summary__icontains=word)
+                | Q(speaker__name__icontains=word)
+                | Exists(Quote.objects.filter(claim=OuterRef("pk"), text__icontains=word))
+            )
+        return queryset
+
+    def _full_text_search(self, text):
+        query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+        claim_document = SearchVector("summary", weight="A", config=SEARCH_CONFIG) + SearchVector(
+            "speaker__name", weight="A", config=SEARCH_CONFIG
+        )
+        quote_matches = Quote.objects.annotate(document=SearchVector("text", config=SEARCH_CONFIG)).filter(
+            document=query
+        )
+        return self.annotate(search_rank=SearchRank(claim_document, query)).filter(
+            Q(pk__in=Claim.objects.annotate(document=claim_document).filter(document=query).values("pk"))
+            | Q(pk__in=quote_matches.values("claim_id"))
+        )
 
 
 class Claim(models.Model):

@@ -1,0 +1,137 @@
+"""FilterSets shared by the HTML pages and the REST API: one set of parameter names."""
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+
+from claims.models import (
+    Claim,
+    ClaimType,
+    Quote,
+    Rebuttal,
+    RebuttalRelation,
+    Side,
+    Speaker,
+    SpeakerKind,
+    Topic,
+)
+from sources.models import Article, Outlet
+
+NUL_MESSAGE = "This value contains a NUL character (%00), which is not allowed."
+
+
+class FilterForm(forms.Form):
+    """Rejects NUL characters before any field touches the database (PostgreSQL refuses them)."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        self.fields_with_nul = []
+        if data is not None:
+            data = data.copy()
+            for name in list(data.keys()):
+                values = data.getlist(name) if hasattr(data, "getlist") else [data[name]]
+                if any("\x00" in str(value) for value in values):
+                    self.fields_with_nul.append(name)
+                    del data[name]
+        super().__init__(data, *args, **kwargs)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        for name in self.fields_with_nul:
+            self.add_error(name if name in self.fields else None, NUL_MESSAGE)
+        return cleaned_data
+
+
+class ClaimFilterSet(django_filters.FilterSet):
+    ORDERINGS = {
+        "said_on": ("Oldest first", ["said_on", "pk"]),
+        "-said_on": ("Newest first", ["-said_on", "-pk"]),
+        "-rebutted_by": ("Most rebutted", ["-rebutted_by_count", "said_on", "pk"]),
+    }
+
+    q = django_filters.CharFilter(method="filter_search", label="Search", max_length=200)
+    speaker = django_filters.ModelMultipleChoiceFilter(
+        field_name="speaker__slug", to_field_name="slug", queryset=Speaker.objects.all()
+    )
+    speaker_kind = django_filters.MultipleChoiceFilter(
+        field_name="speaker__kind", choices=SpeakerKind.choices
+    )
+    side = django_filters.MultipleChoiceFilter(field_name="speaker__side", choices=Side.choices)
+    outlet = django_filters.ModelMultipleChoiceFilter(
+        to_field_name="slug", queryset=Outlet.objects.all(), method="filter_outlet"
+    )
+    article = django_filters.ModelMultipleChoiceFilter(
+        to_field_name="slug", queryset=Article.objects.all(), method="filter_article"
+    )
+    topic = django_filters.ModelMultipleChoiceFilter(
+        to_field_name="slug", queryset=Topic.objects.all(), method="filter_topic"
+    )
+    claim_type = django_filters.MultipleChoiceFilter(choices=ClaimType.choices)
+    said_from = django_filters.DateFilter(method="filter_said_from", label="Said from (YYYY-MM-DD)")
+    said_to = django_filters.DateFilter(method="filter_said_to", label="Said until (YYYY-MM-DD)")
+    is_rebutted = django_filters.BooleanFilter(method="filter_is_rebutted", label="Is rebutted")
+    rebuts = django_filters.BooleanFilter(method="filter_rebuts", label="Rebuts other claims")
+    relation = django_filters.MultipleChoiceFilter(
+        choices=RebuttalRelation.choices, method="filter_relation", label="Rebuttal relation"
+    )
+    ordering = django_filters.ChoiceFilter(
+        choices=[(value, label) for value, (label, _) in ORDERINGS.items()],
+        method="filter_ordering",
+        label="Sort",
+        empty_label="Oldest first",
+    )
+
+    class Meta:
+        model = Claim
+        fields = []
+        form = FilterForm
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_outlet(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(Exists(Quote.objects.filter(claim=OuterRef("pk"), article__outlet__in=value)))
+
+    def filter_article(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(Exists(Quote.objects.filter(claim=OuterRef("pk"), article__in=value)))
+
+    def filter_topic(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(
+            Exists(Claim.topics.through.objects.filter(claim=OuterRef("pk"), topic__in=value))
+        )
+
+    def filter_said_from(self, queryset, name, value):
+        return queryset.said_between(value, None)
+
+    def filter_said_to(self, queryset, name, value):
+        return queryset.said_between(None, value)
+
+    def filter_is_rebutted(self, queryset, name, value):
+        rebutted = Exists(Rebuttal.objects.filter(rebutted_claim=OuterRef("pk")))
+        return queryset.filter(rebutted if value else ~rebutted)
+
+    def filter_rebuts(self, queryset, name, value):
+        rebuts = Exists(Rebuttal.objects.filter(rebutting_claim=OuterRef("pk")))
+        return queryset.filter(rebuts if value else ~rebuts)
+
+    def filter_relation(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(
+            Exists(
+                Rebuttal.objects.filter(
+                    Q(rebutting_claim=OuterRef("pk")) | Q(rebutted_claim=OuterRef("pk")), relation__in=value
+                )
+            )
+        )
+
+    def filter_ordering(self, queryset, name, value):
+        label, order_by = self.ORDERINGS[value]
+        if value == "-rebutted_by":
+            queryset = queryset.with_rebuttal_counts()
+        return queryset.order_by(*order_by)

@@ -1,0 +1,96 @@
+import datetime
+
+import pytest
+from django.http import QueryDict
+
+from claims.filters import NUL_MESSAGE, ClaimFilterSet
+from claims.models import Claim
+from claims.tests.factories import ClaimFactory, QuoteFactory, RebuttalFactory, SpeakerFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def filtered(query):
+    """Apply the claim FilterSet to a query string; return (is_valid, errors, claims)."""
+    filterset = ClaimFilterSet(QueryDict(query), queryset=Claim.objects.all())
+    valid = filterset.is_valid()
+    return valid, filterset.errors, list(filterset.qs) if valid else []
+
+
+def test_speaker_filter_takes_slugs_and_refuses_unknown_ones():
+    """?speaker=<slug> keeps that speaker's claims; an unknown slug is an error naming the field."""
+    pompeo = SpeakerFactory(slug="mike-pompeo")
+    claim = ClaimFactory(speaker=pompeo)
+    ClaimFactory()
+    assert filtered("speaker=mike-pompeo")[2] == [claim]
+    valid, errors, _ = filtered("speaker=nobody")
+    assert not valid and "speaker" in errors
+
+
+def test_date_range_matches_the_whole_period_of_a_month_precision_claim():
+    """A claim dated only to July 2020 matches a range touching any day of July."""
+    july = ClaimFactory(said_on=datetime.date(2020, 7, 1), said_on_precision="month")
+    august = ClaimFactory(said_on=datetime.date(2020, 8, 12))
+    assert filtered("said_from=2020-07-31&said_to=2020-08-01")[2] == [july]
+    assert filtered("said_from=2020-07-15")[2] == [july, august]
+    assert filtered("said_to=2020-06-30")[2] == []
+
+
+def test_bad_date_is_a_form_error():
+    """?said_from=garbage is refused with a message, not a crash."""
+    valid, errors, _ = filtered("said_from=garbage")
+    assert not valid and "said_from" in errors
+
+
+def test_nul_character_is_refused_before_reaching_the_database():
+    """A %00 in any parameter is an error on that parameter, on every database."""
+    for query in ("q=data%00", "speaker=a%00b", "topic=%00"):
+        valid, errors, _ = filtered(query)
+        assert not valid
+        assert NUL_MESSAGE in str(errors)
+
+
+def test_topic_outlet_and_article_filters_do_not_duplicate_claims():
+    """A claim with two quotes in the same outlet appears once."""
+    topic = TopicFactory(slug="data")
+    quote = QuoteFactory()
+    QuoteFactory(claim=quote.claim, article=quote.article, text="a spokesperson said")
+    quote.claim.topics.add(topic)
+    outlet = quote.article.outlet.slug
+    assert filtered(f"outlet={outlet}")[2] == [quote.claim]
+    assert filtered(f"article={quote.article.slug}")[2] == [quote.claim]
+    assert filtered("topic=data")[2] == [quote.claim]
+
+
+def test_rebuttal_filters():
+    """is_rebutted, rebuts and relation select the claims on each end of a rebuttal."""
+    rebuttal = RebuttalFactory(relation="disputes")
+    lone = ClaimFactory()
+    assert filtered("is_rebutted=true")[2] == [rebuttal.rebutted_claim]
+    assert set(filtered("is_rebutted=false")[2]) == {rebuttal.rebutting_claim, lone}
+    assert filtered("rebuts=true")[2] == [rebuttal.rebutting_claim]
+    assert set(filtered("relation=disputes")[2]) == {rebuttal.rebutting_claim, rebuttal.rebutted_claim}
+    assert filtered("relation=denies")[2] == []
+    assert not filtered("relation=agrees")[0]
+
+
+def test_most_rebutted_ordering():
+    """ordering=-rebutted_by puts the claim with most rebuttals first."""
+    target = ClaimFactory()
+    RebuttalFactory(rebutted_claim=target)
+    RebuttalFactory(rebutted_claim=target)
+    other = RebuttalFactory().rebutted_claim
+    claims = filtered("ordering=-rebutted_by")[2]
+    assert claims[:2] == [target, other]
+
+
+def test_search_finds_words_in_summary_speaker_and_quote_text():
+    """q matches a claim by its summary, its speaker's name or the words of its quotes."""
+    by_summary = ClaimFactory(summary="TikTok stores American data in Virginia.")
+    by_speaker = ClaimFactory(speaker=SpeakerFactory(name="Marsha Blackburn"))
+    by_quote = QuoteFactory().claim  # quote: "the app could be used to collect data"
+    ClaimFactory(summary="Nothing relevant.")
+    assert filtered("q=Virginia")[2] == [by_summary]
+    assert filtered("q=blackburn")[2] == [by_speaker]
+    assert filtered("q=collect")[2] == [by_quote]
+    assert filtered("q=zanzibar")[2] == []
