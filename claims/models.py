@@ -188,9 +188,14 @@ class ClaimQuerySet(models.QuerySet):
         quote_matches = Quote.objects.annotate(document=SearchVector("text", config=SEARCH_CONFIG)).filter(
             document=query
         )
-        return self.annotate(search_rank=SearchRank(claim_document, query)).filter(
-            Q(pk__in=Claim.objects.annotate(document=claim_document).filter(document=query).values("pk"))
-            | Q(pk__in=quote_matches.values("claim_id"))
+        # Best match first; an explicit ordering applied afterwards replaces this.
+        return (
+            self.annotate(search_rank=SearchRank(claim_document, query))
+            .filter(
+                Q(pk__in=Claim.objects.annotate(document=claim_document).filter(document=query).values("pk"))
+                | Q(pk__in=quote_matches.values("claim_id"))
+            )
+            .order_by("-search_rank", "said_on", "pk")
         )
 
 
