@@ -351,5 +351,6 @@ def summary_line(counts, problem_count):
     """The checker's one-line summary."""
     return (
         f"{counts['articles']} articles, {counts['speakers']} speakers, {counts['claims']} claims, "
-        f"{counts['quotes']} quotes, {counts['rebuttals']} rebuttals: {problem_count} problems"
+        f"{counts['quotes']} quotes, {counts['rebuttals']} rebuttals: "
+        f"{problem_count} {'problem' if problem_count == 1 else 'problems'}"
     )
