@@ -49,7 +49,7 @@ class Mark:
 
     @property
     def radius(self):
-        return 5 if self.count == 1 else min(12, 6 + self.count)
+        return 5 if self.count == 1 else min(10, 6 + self.count // 2)
 
     @property
     def shows_period(self):
@@ -115,7 +115,7 @@ def timeline_layout(
     label_width=210,
     row_height=26,
     group_height=28,
-    bucket_width=9,
+    min_gap=16,
 ):
     """Place each claim (with .speaker loaded) and each rebuttal (rebutting_claim_id, rebutted_claim_id,
     relation) on the drawing. rows_by is "speaker" (one row per speaker) or "side" (one per side)."""
@@ -156,7 +156,7 @@ def timeline_layout(
                 row = Row(speaker.name, speaker.get_absolute_url(), y, side)
                 row_filter = {"speaker": speaker.slug}
             rows.append(row)
-            marks.extend(_row_marks(row_claims, row, row_filter, x_of, plot_left, bucket_width, row_height))
+            marks.extend(_row_marks(row_claims, row, row_filter, x_of, min_gap, row_height))
             y += row_height
     axis_y = y + 4
     height = axis_y + 24
@@ -180,19 +180,26 @@ def timeline_layout(
     return Layout(width, height, plot_left, plot_right, axis_y, groups, rows, marks, links, ticks)
 
 
-def _row_marks(row_claims, row, row_filter, x_of, plot_left, bucket_width, row_height):
-    """One mark per claim, or one counted mark for claims that fall in the same narrow span."""
-    buckets = {}
+def _row_marks(row_claims, row, row_filter, x_of, min_gap, row_height):
+    """One mark per claim; claims closer than min_gap to the first of a run share one counted mark."""
+    entries = []
     for claim in row_claims:
         precision = claim.said_on_precision
         period = (period_start(claim.said_on, precision), period_end(claim.said_on, precision))
         middle = (x_of(period[0]) + x_of(period[1] + datetime.timedelta(days=1))) / 2
-        buckets.setdefault(int((middle - plot_left) // bucket_width), []).append((middle, period, claim))
+        entries.append((middle, period, claim))
+    entries.sort(key=lambda entry: (entry[0], entry[2].pk))
+    clusters = []
+    for entry in entries:
+        if clusters and entry[0] - clusters[-1][0][0] < min_gap:
+            clusters[-1].append(entry)
+        else:
+            clusters.append([entry])
     marks = []
     centre = row.y + row_height / 2
-    for entries in buckets.values():
+    for entries in clusters:
         claims = [claim for _, _, claim in entries]
-        x = sum(middle for middle, _, _ in entries) / len(entries)
+        x = (entries[0][0] + entries[-1][0]) / 2
         first, last = min(period[0] for _, period, _ in entries), max(period[1] for _, period, _ in entries)
         mark = Mark(round(x, 1), centre, row.side, claims)
         if len(claims) == 1:
@@ -205,7 +212,9 @@ def _row_marks(row_claims, row, row_filter, x_of, plot_left, bucket_width, row_h
         else:
             query = {**row_filter, "said_from": first.isoformat(), "said_to": last.isoformat()}
             mark.href = reverse("claims:claim-list") + "?" + urlencode(query)
-            mark.label = f"{len(claims)} claims by {row.label}, {first:%d %b %Y} to {last:%d %b %Y}"
+            mark.label = (
+                f"{len(claims)} claims by {row.label}, {first.day} {first:%B %Y} to {last.day} {last:%B %Y}"
+            )
         marks.append(mark)
     return marks
 
