@@ -5,6 +5,7 @@ one counted mark linking to the filtered claim list, so the drawing stays readab
 size bounded) however many claims there are.
 """
 
+import calendar
 import datetime
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -97,8 +98,48 @@ SIDE_ORDER = list(Side.values)
 SIDE_LABELS = dict(Side.choices)
 
 
-def _years(start, end):
-    return range(start.year, end.year + 1)
+class TimeScale:
+    """Months across the plot, from January of the first year to December of the last.
+
+    A month holding a claim dated to the day or month is busy_weight times wider than an empty
+    one, so bursts of claims spread out while quiet stretches stay visible but short.
+    """
+
+    def __init__(self, claims, left, right, busy_weight=8):
+        first = min(claim.said_on for claim in claims)
+        last = max(period_end(claim.said_on, claim.said_on_precision) for claim in claims)
+        busy = {
+            (claim.said_on.year, claim.said_on.month)
+            for claim in claims
+            if claim.said_on_precision != DatePrecision.YEAR
+        }
+        self.months = [(year, month) for year in range(first.year, last.year + 1) for month in range(1, 13)]
+        weights = [busy_weight if month in busy else 1 for month in self.months]
+        unit = (right - left) / sum(weights)
+        self.left, self.right = left, right
+        self.spans = {}
+        x = left
+        for month, weight in zip(self.months, weights, strict=True):
+            self.spans[month] = (x, weight * unit, month in busy)
+            x += weight * unit
+
+    def x(self, day):
+        """The x of the start of a day (a day past the last month maps to the right edge)."""
+        if (day.year, day.month) not in self.spans:
+            return self.right if day > datetime.date(*self.months[-1], 1) else self.left
+        x, width, _ = self.spans[(day.year, day.month)]
+        return x + width * (day.day - 1) / calendar.monthrange(day.year, day.month)[1]
+
+    def ticks(self):
+        """A labelled line at each new year; a short label for each busy month wide enough to hold one."""
+        ticks = []
+        for (year, month), (x, width, busy) in self.spans.items():
+            if month == 1:
+                ticks.append(Tick(x, str(year), True))
+            elif busy and width >= 26:
+                ticks.append(Tick(x, calendar.month_abbr[month], False))
+        ticks.append(Tick(self.right, "", True))
+        return ticks
 
 
 def _row_key(claim, rows_by):
@@ -115,7 +156,7 @@ def timeline_layout(
     label_width=210,
     row_height=26,
     group_height=28,
-    min_gap=16,
+    min_gap=20,
 ):
     """Place each claim (with .speaker loaded) and each rebuttal (rebutting_claim_id, rebutted_claim_id,
     relation) on the drawing. rows_by is "speaker" (one row per speaker) or "side" (one per side)."""
@@ -124,13 +165,8 @@ def timeline_layout(
     if not claims:
         return Layout(width, 60, plot_left, plot_right, 40, [], [], [], [], [])
 
-    first = min(period_start(claim.said_on, claim.said_on_precision) for claim in claims)
-    last = max(period_end(claim.said_on, claim.said_on_precision) for claim in claims)
-    start, end = datetime.date(first.year, 1, 1), datetime.date(last.year + 1, 1, 1)
-    scale = (plot_right - plot_left) / (end - start).days
-
-    def x_of(day):
-        return plot_left + (day - start).days * scale
+    scale = TimeScale(claims, plot_left, plot_right)
+    x_of = scale.x
 
     # Rows: sides in a fixed order, then speakers by their first claim.
     by_row = {}
@@ -170,13 +206,7 @@ def timeline_layout(
         seen.add((id(source), id(target)))
         links.append(_link(source, target, relation))
 
-    ticks = []
-    for year in _years(start, end - datetime.timedelta(days=1)):
-        ticks.append(Tick(x_of(datetime.date(year, 1, 1)), str(year), True))
-        if end.year - start.year <= 4:
-            for month, name in ((4, "Apr"), (7, "Jul"), (10, "Oct")):
-                ticks.append(Tick(x_of(datetime.date(year, month, 1)), name, False))
-    ticks.append(Tick(x_of(end), "", True))
+    ticks = scale.ticks()
     return Layout(width, height, plot_left, plot_right, axis_y, groups, rows, marks, links, ticks)
 
 

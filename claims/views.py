@@ -14,6 +14,16 @@ except ImportError:  # pragma: no cover - removed once claims/jsonld.py is on ma
     claim_jsonld = None
 
 
+def filter_errors(filterset):
+    """(label, parameter, messages) for each invalid filter, for the message above the list."""
+    if filterset.is_valid():
+        return []
+    return [
+        (FILTER_LABELS.get(name, "Filters"), name if name in FILTER_LABELS else "", errors)
+        for name, errors in filterset.errors.items()
+    ]
+
+
 def filtered_claims(request):
     """The claim FilterSet bound to the query string, and its claims (none when a filter is invalid)."""
     filterset = ClaimFilterSet(request.GET, queryset=Claim.objects.chronological())
@@ -37,6 +47,7 @@ FILTER_LABELS = {
     "is_rebutted": "Is rebutted",
     "rebuts": "Rebuts other claims",
     "relation": "Rebuttal relation",
+    "ordering": "Sort",
 }
 
 
@@ -45,7 +56,7 @@ def active_filters(filterset):
     cleaned = filterset.form.cleaned_data if filterset.is_valid() else {}
     chips = []
     for name, filter_ in filterset.filters.items():
-        if name not in FILTER_LABELS:
+        if name not in FILTER_LABELS or name == "ordering":
             continue
         values = cleaned.get(name)
         if isinstance(values, QuerySet):  # model choices: name each by its row, no extra query
@@ -92,6 +103,7 @@ class ClaimListView(ListView):
             filterset=filterset,
             query=query,
             chips=active_filters(filterset),
+            filter_errors=filter_errors(filterset),
             facets=claim_facets(filterset) if filterset.is_valid() else [],
             rebuttal_counts=rebuttal_counts(filterset) if filterset.is_valid() else {},
             query_string=self.request.GET.urlencode(),
@@ -199,6 +211,7 @@ def timeline(request):
         "filterset": filterset,
         "layout": timeline_drawing(claims.order_by()),
         "chips": active_filters(filterset),
+        "filter_errors": filter_errors(filterset),
         "sides": Side.choices,
         "selected_sides": request.GET.getlist("side"),
         "section": "timeline",

@@ -138,22 +138,23 @@ def test_empty_result_says_so_and_offers_a_way_back(client, debate):
 
 
 @pytest.mark.parametrize(
-    "query, message",
+    "query, parameter, message",
     [
-        ("said_from=garbage", "Enter a valid date"),
-        ("speaker=99999", "Select a valid choice"),
-        ("q=data%00", "NUL character"),
-        ("speaker=%00", "NUL character"),
-        ("is_rebutted=perhaps&said_to=2020-13-45", "Enter a valid date"),
-        ("ordering=sideways", "Select a valid choice"),
+        ("said_from=garbage", "said_from", "Enter a valid date"),
+        ("speaker=99999", "speaker", "Select a valid choice"),
+        ("q=data%00", "q", "NUL character"),
+        ("speaker=%00", "speaker", "NUL character"),
+        ("is_rebutted=perhaps&said_to=2020-13-45", "said_to", "Enter a valid date"),
+        ("ordering=sideways", "ordering", "Select a valid choice"),
     ],
 )
-def test_bad_filter_values_give_a_message_not_an_error(client, debate, query, message):
-    """Bad input answers 200 with a message naming the problem, and lists no claims."""
+def test_bad_filter_values_give_a_message_not_an_error(client, debate, query, parameter, message):
+    """Bad input answers 200 with a message naming the parameter and the problem, and lists no claims."""
     response = client.get(f"{CLAIMS}?{query}")
     assert response.status_code == 200
     text = text_of(response)
     assert "Some filters could not be used" in text and message in text
+    assert re.search(rf"\(\s*{parameter}\s*\):", text)
     assert summaries(response) == []
 
 
