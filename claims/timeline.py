@@ -136,7 +136,7 @@ class TimeScale:
         for (year, month), (x, width, busy) in self.spans.items():
             if month == 1:
                 ticks.append(Tick(x, str(year), True))
-            elif busy and width >= 26:
+            elif busy and width >= 26 and x - ticks[-1].x >= 30:
                 ticks.append(Tick(x, calendar.month_abbr[month], False))
         ticks.append(Tick(self.right, "", True))
         return ticks
