@@ -1,12 +1,19 @@
+import threading
+import time
+
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.forms import modelform_factory
 from django.test import Client
 from django.urls import reverse
 
+from claims.forms import VersionedForm
 from claims.models import Claim, ClaimType, Quote, QuoteMode, Speaker
 from claims.tests.admin_pages import form_data, page_text
-from claims.tests.factories import ClaimFactory, QuoteFactory, RebuttalFactory, SpeakerFactory
+from claims.tests.factories import ClaimFactory, QuoteFactory, RebuttalFactory, SpeakerFactory, TopicFactory
 from sources.tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -351,3 +358,71 @@ def test_claim_search_and_autocomplete_find_claims(curator_client):
 
     assert "TikTok stores US data in Virginia." in listed and "Unrelated." not in listed
     assert [result["text"] for result in found["results"]] == ["TikTok stores US data in Virginia."]
+
+
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    reason="row locks (SELECT ... FOR UPDATE) exist on PostgreSQL only; SQLite serialises writers",
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_simultaneous_saves_cannot_both_pass_the_version_check():
+    """Two connections saving the same version at once: the row lock lets exactly one through."""
+    claim = ClaimFactory()
+    ClaimForm = modelform_factory(
+        Claim,
+        form=VersionedForm,
+        fields=["summary", "key", "speaker", "claim_type", "said_on", "said_on_precision", "seen_version"],
+    )
+    both_loaded = threading.Barrier(2)
+    accepted = {}
+
+    def save(summary):
+        try:
+            with transaction.atomic():
+                data = {
+                    "summary": summary,
+                    "key": claim.key,
+                    "speaker": claim.speaker_id,
+                    "claim_type": claim.claim_type,
+                    "said_on": claim.said_on,
+                    "said_on_precision": claim.said_on_precision,
+                    "seen_version": "1",
+                }
+                form = ClaimForm(data, instance=Claim.objects.get(pk=claim.pk))
+                both_loaded.wait(timeout=10)
+                accepted[summary] = form.is_valid()
+                if accepted[summary]:
+                    form.save()
+                    time.sleep(0.3)  # hold the lock while the other connection checks
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(summary,)) for summary in ("First.", "Second.")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(accepted.values()) == [False, True]
+    saved = Claim.objects.get(pk=claim.pk)
+    assert saved.version == 2
+    assert accepted[saved.summary] is True
+
+
+@pytest.mark.parametrize("model", ["topic", "speaker", "claim", "quote", "rebuttal"])
+def test_every_add_and_change_page_opens_for_a_curator(curator_client, model):
+    """The add page and a change page of every claims model open for a curator."""
+    rebuttal = RebuttalFactory()
+    quote = QuoteFactory(claim=rebuttal.rebutted_claim)
+    rows = {
+        "topic": TopicFactory(),
+        "speaker": quote.claim.speaker,
+        "claim": quote.claim,
+        "quote": quote,
+        "rebuttal": rebuttal,
+    }
+
+    assert curator_client.get(reverse(f"admin:claims_{model}_add")).status_code == 200
+    change = curator_client.get(reverse(f"admin:claims_{model}_change", args=[rows[model].pk]))
+    assert change.status_code == 200
+    assert 'name="seen_version"' in change.content.decode() or model == "topic"
