@@ -9,13 +9,30 @@ from claims.forms import QuoteForm, VersionedForm
 from claims.models import Claim, Quote, Rebuttal, Speaker, Topic
 
 
-class CuratedAdmin(SimpleHistoryAdmin):
-    """History with revert, and optimistic locking when the model has a version."""
+class VersionedMixin:
+    """Optimistic locking on every form, page or inline, of a model that has a version."""
 
-    def get_form(self, request, obj=None, **kwargs):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         if hasattr(self.model, "version") and not issubclass(self.form, VersionedForm):
-            kwargs.setdefault("form", type("VersionedModelForm", (VersionedForm, self.form), {}))
-        return super().get_form(request, obj, **kwargs)
+            self.form = type(f"Versioned{self.form.__name__}", (VersionedForm, self.form), {})
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (name, {**options, "fields": [field for field in options["fields"] if field != "seen_version"]})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+        if not issubclass(self.form, VersionedForm):
+            return fieldsets
+        if obj is not None and not self.has_change_permission(request, obj):
+            return fieldsets  # A read-only page: nothing to lock, nothing to show.
+        # The hidden version rides in the last fieldset, so the browser posts it back.
+        *first, (name, options) = fieldsets
+        return [*first, (name, {**options, "fields": [*options["fields"], "seen_version"]})]
+
+
+class CuratedAdmin(VersionedMixin, SimpleHistoryAdmin):
+    """History with revert, and optimistic locking when the model has a version."""
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # The admin's own change view is atomic; a revert must be too, for the version lock.
@@ -33,7 +50,7 @@ def short_text(text, length=90):
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
-class QuoteInline(admin.StackedInline):
+class QuoteInline(VersionedMixin, admin.StackedInline):
     """Quotes on the claim page: pick the article, paste the words."""
 
     model = Quote
@@ -48,11 +65,10 @@ class QuoteInline(admin.StackedInline):
         return anchor_status(quote) if quote.pk else "computed on save"
 
 
-class RebuttalMadeInline(admin.TabularInline):
+class RebuttalMadeInline(VersionedMixin, admin.TabularInline):
     """Claims this claim rebuts."""
 
     model = Rebuttal
-    form = VersionedForm
     fk_name = "rebutting_claim"
     extra = 0
     autocomplete_fields = ["rebutted_claim"]
@@ -61,11 +77,10 @@ class RebuttalMadeInline(admin.TabularInline):
     verbose_name_plural = "this claim rebuts"
 
 
-class RebuttalReceivedInline(admin.TabularInline):
+class RebuttalReceivedInline(VersionedMixin, admin.TabularInline):
     """Claims that rebut this claim."""
 
     model = Rebuttal
-    form = VersionedForm
     fk_name = "rebutted_claim"
     extra = 0
     autocomplete_fields = ["rebutting_claim"]
@@ -121,7 +136,7 @@ class ClaimAdmin(CuratedAdmin):
     fieldsets = [
         (None, {"fields": ["summary", "key", "speaker", "claim_type", "topics"]}),
         ("When and where", {"fields": [("said_on", "said_on_precision"), "dating_note", "venue"]}),
-        (None, {"fields": ["note", "seen_version"]}),
+        (None, {"fields": ["note"]}),
     ]
 
     def get_queryset(self, request):
@@ -145,8 +160,17 @@ class QuoteAdmin(CuratedAdmin):
     list_select_related = ["claim", "article"]
     autocomplete_fields = ["claim", "article"]
     readonly_fields = ["anchor"]
-    fields = ["claim", "article", "text", "occurrence", ("start", "end"), "anchor", "mode", "attribution"]
-    fields += ["note", "seen_version"]
+    fields = [
+        "claim",
+        "article",
+        "text",
+        "occurrence",
+        ("start", "end"),
+        "anchor",
+        "mode",
+        "attribution",
+        "note",
+    ]
     actions = ["reanchor_moved_quotes"]
 
     @admin.display(description="quote", ordering="text")

@@ -82,7 +82,7 @@ class ArticleAdmin(CuratedAdmin):
     fieldsets = [
         (None, {"fields": ["headline", "slug", "outlet", "url", "byline"]}),
         ("Publication date", {"fields": [("published_on", "published_on_precision"), "dating_note"]}),
-        ("Text", {"fields": ["text", "text_sha256", "seed_file", "seen_version"]}),
+        ("Text", {"fields": ["text", "text_sha256", "seed_file"]}),
     ]
 
     def get_queryset(self, request):

@@ -234,11 +234,17 @@ def test_reviewer_can_read_but_not_change(client, django_user_model):
     """A reviewer sees claims and their history but cannot save them."""
     client.force_login(member_of(django_user_model, "reviewer", "rita"))
     claim = ClaimFactory(summary="Read me.")
+    QuoteFactory(claim=claim)
+    RebuttalFactory(rebutted_claim=claim)
     url = reverse("admin:claims_claim_change", args=[claim.pk])
 
     page = client.get(url)
 
     assert page.status_code == 200 and "Read me." in page_text(page)
+    assert "the app could be used to collect data" in page_text(page)
+    assert "Seen version" not in page_text(page)
+    speaker_page = client.get(reverse("admin:claims_speaker_change", args=[claim.speaker.pk]))
+    assert "Seen version" not in page_text(speaker_page)
     assert client.post(url, {"summary": "Changed."}).status_code == 403
     assert client.get(reverse("admin:claims_claim_add")).status_code == 403
     assert client.get(reverse("admin:claims_claim_history", args=[claim.pk])).status_code == 200
