@@ -1,17 +1,14 @@
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.generic import DetailView, ListView
 
 from claims.filters import ClaimFilterSet, claim_facets, rebuttal_counts
 from claims.highlighting import matching_excerpt
+from claims.jsonld import claim_jsonld
 from claims.models import Claim, Quote, Rebuttal, Side, Speaker
 from claims.timeline import timeline_layout
 from sources.models import Article, Outlet
-
-try:  # The API engineer's schema.org Claim; the page falls back to its own until it lands.
-    from claims.jsonld import claim_jsonld
-except ImportError:  # pragma: no cover - removed once claims/jsonld.py is on main
-    claim_jsonld = None
 
 
 def filter_errors(filterset):
@@ -73,6 +70,13 @@ def active_filters(filterset):
     return chips
 
 
+def export_query(request):
+    """The list's filters as a query string for the API's JSON and CSV of the same claims."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 class ClaimListView(ListView):
     paginate_by = 25
     template_name = "claims/claim_list.html"
@@ -107,6 +111,7 @@ class ClaimListView(ListView):
             facets=claim_facets(filterset) if filterset.is_valid() else [],
             rebuttal_counts=rebuttal_counts(filterset) if filterset.is_valid() else {},
             query_string=self.request.GET.urlencode(),
+            export_query=export_query(self.request),
             orderings=[
                 (value, label)
                 for value, (label, _) in ClaimFilterSet.ORDERINGS.items()
@@ -132,37 +137,12 @@ class ClaimDetailView(DetailView):
             .exclude(pk=claim.pk)
             .chronological()[:10],
             claim_url=self.request.build_absolute_uri(claim.get_absolute_url()),
-            jsonld=claim_jsonld(claim, self.request) if claim_jsonld else page_jsonld(claim, self.request),
+            jsonld=claim_jsonld(claim, self.request),
+            api_url=reverse("api:claim-detail", args=[claim.pk]),
+            jsonld_url=reverse("api:claim-jsonld", args=[claim.pk]),
             section="claims",
         )
         return context
-
-
-def page_jsonld(claim, request):
-    """A schema.org Claim for the page, used until the API's claims/jsonld.py is available."""
-    url = request.build_absolute_uri(claim.get_absolute_url())
-    return {
-        "@context": "https://schema.org",
-        "@type": "Claim",
-        "@id": url,
-        "url": url,
-        "text": claim.summary,
-        "dateCreated": claim.said_on_iso,
-        "author": {
-            "@type": "Person" if claim.speaker.kind == "person" else "Organization",
-            "name": claim.speaker.name,
-            "url": request.build_absolute_uri(claim.speaker.get_absolute_url()),
-        },
-        "appearance": [
-            {
-                "@type": "NewsArticle",
-                "headline": quote.article.headline,
-                "url": quote.article.url or request.build_absolute_uri(quote.article.get_absolute_url()),
-                "publisher": {"@type": "Organization", "name": quote.article.outlet.name},
-            }
-            for quote in claim.quotes.all()
-        ],
-    }
 
 
 class SpeakerListView(ListView):

@@ -130,6 +130,15 @@ def test_active_filters_are_listed_with_links_removing_each(client, debate):
     )
 
 
+def test_list_links_to_the_same_claims_as_json_and_csv(client, debate):
+    """The export links carry the page's filters to the API, without the page number."""
+    html = client.get(CLAIMS, {"side": "independent", "page": "1"}).content.decode()
+    assert 'href="/api/claims/?side=independent&amp;format=csv"' in html
+    csv = client.get("/api/claims/?side=independent&format=csv")
+    assert csv.status_code == 200 and debate.finding.summary in csv.content.decode()
+    assert debate.allegation.summary not in csv.content.decode()
+
+
 def test_empty_result_says_so_and_offers_a_way_back(client, debate):
     """Filters matching nothing show a clear empty state, not a blank page."""
     text = text_of(client.get(CLAIMS, {"claim_type": "statistic"}))
@@ -226,6 +235,7 @@ def test_claim_page_shows_what_a_researcher_needs(client, debate):
         in text
     )
     assert f"http://testserver/claims/{debate.allegation.pk}/" in text
+    assert f'href="/api/claims/{debate.allegation.pk}/jsonld/"' in html
 
 
 def test_claim_page_shows_month_precision_as_a_month(client, debate):
@@ -266,6 +276,8 @@ def test_claim_page_embeds_schema_org_claim_json_ld_safely_escaped(client, debat
     assert "<" not in blocks[0] and "&" not in blocks[0]
     document = json.loads(blocks[0])
     assert document["@type"] == "Claim"
+    assert document["author"]["name"] == "Mike Pompeo"
+    assert document["appearance"][0]["headline"] == debate.article.headline
     assert "Data goes </script><script>alert(1)</script> & more" in json.dumps(document, ensure_ascii=False)
 
 
