@@ -510,3 +510,13 @@ def test_quote_at_helper_anchors_exactly(debate):
     """The test helper places quotes at their exact offsets (guards the fixtures above)."""
     quote = quote_at(debate.finding, debate.article, "similar to other social media apps")
     assert quote.verify() == "exact"
+
+
+def test_server_error_page_is_the_styled_one(rf):
+    """Django's 500 handler renders the site's own page, with no database or context needed."""
+    from django.views.defaults import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()
+    assert '<nav aria-label="Main">' in response.content.decode()
