@@ -104,7 +104,9 @@ def quote_context(text, start, end, sentences=1, limit=400):
 def highlight_pattern(query):
     """A regular expression matching the words of a search, or None when there are none."""
     stems = []
-    for word in search_words(query or ""):
+    # A websearch "-word" excludes that word: it cannot be in a result, so it is not marked.
+    query = re.sub(r"(^|\s)-\S+", " ", query or "")
+    for word in search_words(query):
         word = word.strip("'’-").lower()
         if not word or word in QUERY_OPERATORS:
             continue

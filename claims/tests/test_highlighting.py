@@ -84,6 +84,7 @@ def test_search_words_are_marked_with_their_endings_and_escaped():
         html == 'TikTok <mark class="match">collected</mark> &lt;<mark class="match">data</mark>&gt; or not'
     )
     assert highlight_words("Nothing to see", "") == "Nothing to see"
+    assert highlight_words("data not china", "data -china") == '<mark class="match">data</mark> not china'
 
 
 def test_quote_context_keeps_the_sentences_around_the_quote():

@@ -520,3 +520,23 @@ def test_server_error_page_is_the_styled_one(rf):
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.content.decode()
     assert '<nav aria-label="Main">' in response.content.decode()
+
+
+def test_search_results_are_ranked_on_postgresql_and_chronological_on_sqlite(client, db):
+    """PostgreSQL lists the best match first; SQLite's word match keeps time order."""
+    from django.db import connection
+
+    once = ClaimFactory(summary="The app sends data home.", said_on=datetime.date(2020, 1, 1))
+    often = ClaimFactory(
+        summary="Data, data and more data: the data question.", said_on=datetime.date(2021, 1, 1)
+    )
+    ClaimFactory(summary="Nothing relevant here.")
+    listed = summaries(client.get(CLAIMS, {"q": "data"}))
+    if connection.vendor == "postgresql":
+        assert listed == [often.summary, once.summary]
+    else:
+        assert listed == [once.summary, often.summary]
+    assert summaries(client.get(CLAIMS, {"q": "data", "ordering": "-said_on"})) == [
+        often.summary,
+        once.summary,
+    ]
