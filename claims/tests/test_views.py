@@ -540,3 +540,16 @@ def test_search_results_are_ranked_on_postgresql_and_chronological_on_sqlite(cli
         often.summary,
         once.summary,
     ]
+
+
+def test_a_quote_whose_anchor_went_stale_is_flagged_not_marked_in_the_wrong_place(client, debate):
+    """If the article text no longer holds the quote at its offsets, pages say so instead of guessing."""
+    from claims.models import Quote
+
+    Quote.objects.filter(pk=debate.finding_quote.pk).update(start=0, end=10)
+    article = text_of(client.get(debate.article.get_absolute_url()))
+    assert "not found at its recorded place: not marked" in article
+    html = client.get(debate.article.get_absolute_url()).content.decode()
+    assert f'id="{debate.finding_quote.anchor_id}"' not in html
+    claim = text_of(client.get(debate.finding.get_absolute_url()))
+    assert "not found at its recorded place in the article" in claim
