@@ -10,17 +10,24 @@ table is not created and ClaimQuerySet.search() falls back to a substring scan.
 import django.contrib.postgres.search
 from django.db import OperationalError, migrations
 
-# One place computes a claim's vector from the tables; every trigger calls it.
+# claims_search_document() is the vector of one claim's texts; claims_claim_search_vector() reads
+# them from the tables for the triggers; a bulk loader may call the first with texts it holds.
 POSTGRESQL_FORWARDS = [
+    """
+    CREATE FUNCTION claims_search_document(summary text, speaker_name text, quote_texts text)
+    RETURNS tsvector LANGUAGE sql IMMUTABLE AS $$
+        SELECT setweight(to_tsvector('english'::regconfig, coalesce($1, '')), 'A')
+            || setweight(to_tsvector('english'::regconfig, coalesce($2, '')), 'A')
+            || setweight(to_tsvector('english'::regconfig, coalesce($3, '')), 'B')
+    $$
+    """,
     """
     CREATE FUNCTION claims_claim_search_vector(claim_id bigint, summary text, speaker_id bigint)
     RETURNS tsvector LANGUAGE sql STABLE AS $$
-        SELECT setweight(to_tsvector('english'::regconfig, coalesce($2, '')), 'A')
-            || setweight(to_tsvector('english'::regconfig,
-                   coalesce((SELECT s.name FROM claims_speaker s WHERE s.id = $3), '')), 'A')
-            || setweight(to_tsvector('english'::regconfig,
-                   coalesce((SELECT string_agg(q.text, ' ' ORDER BY q.id)
-                             FROM claims_quote q WHERE q.claim_id = $1), '')), 'B')
+        SELECT claims_search_document(
+            $2,
+            (SELECT s.name FROM claims_speaker s WHERE s.id = $3),
+            (SELECT string_agg(q.text, ' ' ORDER BY q.id) FROM claims_quote q WHERE q.claim_id = $1))
     $$
     """,
     """
@@ -78,6 +85,7 @@ POSTGRESQL_BACKWARDS = [
     "DROP FUNCTION claims_quote_search_trigger()",
     "DROP FUNCTION claims_claim_search_trigger()",
     "DROP FUNCTION claims_claim_search_vector(bigint, text, bigint)",
+    "DROP FUNCTION claims_search_document(text, text, text)",
 ]
 
 # SQLite has no stored functions: each trigger repeats the document of the claim whose id is {id}.
