@@ -105,7 +105,9 @@ class SpeakerSerializer(ModelCleanMixin, serializers.ModelSerializer):
         allow_null=True,
         required=False,
     )
-    affiliation_name = serializers.CharField(source="affiliation.name", read_only=True, default=None)
+    affiliation_name = serializers.CharField(
+        source="affiliation.name", read_only=True, allow_null=True, default=None
+    )
     claims = serializers.SerializerMethodField(help_text="The API list of this speaker's claims.")
 
     class Meta:

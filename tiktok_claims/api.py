@@ -182,7 +182,7 @@ class ApiViewMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        if response.status_code >= 400 and not isinstance(response.accepted_renderer, renderers.JSONRenderer):
+        if response.status_code >= 400 and response.accepted_renderer.media_type != "application/json":
             response.accepted_renderer = renderers.JSONRenderer()
             response.accepted_media_type = "application/json"
         return response
@@ -215,8 +215,8 @@ ERROR_SCHEMA = {
 
 ERROR_RESPONSES = {
     "400": "A parameter or field is invalid; its name is the key.",
-    "401": "Authentication is required to write.",
-    "403": "The user lacks the permission for this write.",
+    "401": "Authentication failed (a bad token) or is required to write.",
+    "403": "The user lacks the permission for this write, or a session write lacks its CSRF token.",
     "404": "No such item, page or URL.",
     "429": "Too many anonymous requests; see Retry-After.",
 }
@@ -240,6 +240,7 @@ PARAMETER_DESCRIPTIONS = {
     "published_from": "Published on or after this day (YYYY-MM-DD).",
     "published_to": "Published on or before this day (YYYY-MM-DD).",
     "search": "Words to look for.",
+    "format": "json (default) or csv; csv is the whole filtered list, not one page.",
     "ordering": "Sort order; a leading - reverses it.",
     "page_size": f"Items per page, 1 to {MAX_PAGE_SIZE}.",
 }
@@ -266,8 +267,6 @@ def describe_operations(result, generator, request, public):
                         "schema": {"type": "string", "description": "CSV with a header row."}
                     }
             for status, description in ERROR_RESPONSES.items():
-                if method == "get" and status in {"401", "403"}:
-                    continue
                 responses.setdefault(
                     status,
                     {
