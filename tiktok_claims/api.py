@@ -5,6 +5,7 @@ import io
 import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
 from drf_spectacular.types import OpenApiTypes
@@ -99,6 +100,11 @@ def error_messages(error):
 
 def json_exception_handler(exc, context):
     """DRF's handler, plus Django validation errors as 400 and a clear message on 429."""
+    if isinstance(exc, ProtectedError):
+        exc = exceptions.APIException(
+            f"Cannot delete: {len(exc.protected_objects)} curated items still refer to it.", code="conflict"
+        )
+        exc.status_code = 409
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(error_messages(exc))
     if isinstance(exc, exceptions.Throttled):
@@ -218,6 +224,7 @@ ERROR_RESPONSES = {
     "401": "Authentication failed (a bad token) or is required to write.",
     "403": "The user lacks the permission for this write, or a session write lacks its CSRF token.",
     "404": "No such item, page or URL.",
+    "409": "Refused: curated items still refer to the item being deleted.",
     "429": "Too many anonymous requests; see Retry-After.",
 }
 
@@ -240,6 +247,8 @@ PARAMETER_DESCRIPTIONS = {
     "published_from": "Published on or after this day (YYYY-MM-DD).",
     "published_to": "Published on or before this day (YYYY-MM-DD).",
     "search": "Words to look for.",
+    "slug": "The item's slug, the last part of its url.",
+    "id": "The item's numeric id, the last part of its url.",
     "format": "json (default) or csv; csv is the whole filtered list, not one page.",
     "ordering": "Sort order; a leading - reverses it.",
     "page_size": f"Items per page, 1 to {MAX_PAGE_SIZE}.",
@@ -267,6 +276,8 @@ def describe_operations(result, generator, request, public):
                         "schema": {"type": "string", "description": "CSV with a header row."}
                     }
             for status, description in ERROR_RESPONSES.items():
+                if status == "409" and method != "delete":
+                    continue
                 responses.setdefault(
                     status,
                     {
