@@ -3,6 +3,8 @@ import json
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
@@ -33,10 +35,17 @@ schema = app_schema()
 
 @pytest.fixture
 def rows(db):
-    """A few rows, so detail and filtered requests can find something."""
+    """A few rows to find; the test's transaction kept open across requests, as the test client does."""
     RebuttalFactory()
     QuoteFactory()
     TopicFactory()
+    # Django closes a connection at the end of a request when it is inside a transaction, which
+    # the test's transaction always is; its test client disconnects these signals the same way.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.mark.django_db
