@@ -90,6 +90,8 @@ def test_docs_are_served_from_the_project_without_inline_script(client):
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
     assert "cdn" not in page.lower()
     assert "<script>" not in page.replace(" ", "")
+    assert "<style" not in page
+    assert "/static/css/api-docs.css" in page
     script = client.get("/api/docs/", {"script": ""})
     assert script.status_code == 200
     assert "SwaggerUIBundle" in script.content.decode()
@@ -114,3 +116,18 @@ def superuser_token(rows):
 def test_every_write_operation_answers_within_its_schema(case, superuser_token):
     """Generated writes by a user with every permission never get a 5xx and match the schema."""
     case.call_and_validate(headers={"Authorization": f"Token {superuser_token}"}, checks=CHECKS)
+
+
+@pytest.mark.browser
+def test_docs_work_in_a_browser_under_the_content_security_policy(live_server, browser):
+    """Swagger UI at /api/docs/ lists the claims operations, with no CSP violation or failed asset."""
+    page = browser.new_page()
+    problems = []
+    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
+
+    page.goto(f"{live_server.url}/api/docs/")
+    page.get_by_text("/api/claims/{id}/jsonld/").first.wait_for(timeout=15000)
+    page.close()
+
+    assert problems == []
