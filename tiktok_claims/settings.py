@@ -202,10 +202,11 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# django-axes: after AXES_FAILURE_LIMIT failed logins for one username from one address, that
-# pair is locked out for AXES_COOLOFF_HOURS; the lockout page says so (templates/axes_lockout.html).
+# django-axes (its backend first, its middleware in MIDDLEWARE): after AXES_FAILURE_LIMIT failed
+# logins for one username from one address, that pair is locked out for AXES_COOLOFF_HOURS; the
+# lockout page says so (templates/axes_lockout.html).
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "tiktok_claims.authentication.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))

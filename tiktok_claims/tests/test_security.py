@@ -390,3 +390,12 @@ def test_force_login_still_works_with_axes(client):
     user = get_user_model().objects.create_user("editor", is_staff=True, is_superuser=True)
     client.force_login(user)
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_client_login_still_works_with_axes(client, settings):
+    """authenticate() without a request (the test client's login) passes the throttle."""
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+    get_user_model().objects.create_user("curator", password="right-password-123", is_staff=True)
+    assert client.login(username="curator", password="right-password-123")
+    assert not client.login(username="curator", password="wrong-password")
