@@ -37,7 +37,11 @@ class FilterForm(forms.Form):
     def clean(self):
         cleaned_data = super().clean()
         for name in self.fields_with_nul:
-            self.add_error(name if name in self.fields else None, NUL_MESSAGE)
+            # A parameter, not a bare "%" in the message: django-filter's API errors %-format it.
+            error = forms.ValidationError(
+                NUL_MESSAGE.replace("%00", "%(character)s"), code="nul_character", params={"character": "%00"}
+            )
+            self.add_error(name if name in self.fields else None, error)
         return cleaned_data
 
 

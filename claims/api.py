@@ -1,0 +1,521 @@
+"""REST API for topics, speakers, claims, quotes and rebuttals: serializers and viewsets."""
+
+import copy
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.reverse import reverse as api_reverse
+
+from claims.filters import ClaimFilterSet, FilterForm
+from claims.jsonld import claim_jsonld, quote_annotation
+from claims.models import (
+    Claim,
+    Quote,
+    QuoteMode,
+    Rebuttal,
+    RebuttalRelation,
+    Side,
+    Speaker,
+    SpeakerKind,
+    Topic,
+)
+from sources.models import Article
+from tiktok_claims.api import (
+    FORMAT_PARAMETER,
+    ID_PATTERN,
+    ApiViewMixin,
+    JSONLDRenderer,
+    WebUrlField,
+    error_messages,
+    expand_parameter,
+    web_url,
+)
+
+LINK_LIST = {"type": "array", "items": {"type": "string", "format": "uri"}}
+
+
+def link(serializer, view_name, key):
+    return api_reverse(f"api:{view_name}-detail", args=[key], request=serializer.context.get("request"))
+
+
+class ModelCleanMixin:
+    """Validate writes like the admin: the model's clean() and full_clean() on the would-be row."""
+
+    def validate(self, attrs):
+        model = self.Meta.model
+        instance = copy.copy(self.instance) if self.instance is not None else model()
+        many_to_many = {field.name for field in model._meta.many_to_many}
+        for name, value in attrs.items():
+            if name not in many_to_many:
+                setattr(instance, name, value)
+        not_editable = [field.name for field in model._meta.fields if not field.editable]
+        try:
+            instance.clean()
+            instance.full_clean(exclude=not_editable)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error_messages(error)) from error
+        for field in model._meta.concrete_fields:
+            if field.name in attrs or field.name in self.fields and field.name not in not_editable:
+                attrs[field.name] = getattr(instance, field.name)
+        return attrs
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """A row by numeric id; refuses text and ids too big for the database before querying."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not forms.RegexField(ID_PATTERN).regex.fullmatch(str(value)):
+            raise forms.ValidationError("Enter a numeric id.", code="invalid_choice")
+        return super().to_python(value)
+
+
+class IdChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = IdChoiceField
+
+
+class TopicSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:topic-detail", lookup_field="slug")
+    web_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Topic
+        fields = ["url", "web_url", "slug", "name", "description"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_web_url(self, topic):
+        return web_url(self.context.get("request"), f"{reverse('claims:claim-list')}?topic={topic.slug}")
+
+
+class SpeakerSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:speaker-detail", lookup_field="slug")
+    web_url = WebUrlField()
+    affiliation = serializers.HyperlinkedRelatedField(
+        view_name="api:speaker-detail",
+        lookup_field="slug",
+        queryset=Speaker.objects.all(),
+        allow_null=True,
+        required=False,
+    )
+    affiliation_name = serializers.CharField(source="affiliation.name", read_only=True, default=None)
+    claims = serializers.SerializerMethodField(help_text="The API list of this speaker's claims.")
+
+    class Meta:
+        model = Speaker
+        fields = [
+            "url",
+            "web_url",
+            "slug",
+            "name",
+            "kind",
+            "role",
+            "affiliation",
+            "affiliation_name",
+            "is_anonymous",
+            "side",
+            "wikidata_id",
+            "claims",
+        ]
+        validators = []
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_claims(self, speaker):
+        url = api_reverse("api:claim-list", request=self.context.get("request"))
+        return f"{url}?speaker={speaker.slug}"
+
+
+class QuoteSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:quote-detail")
+    web_url = WebUrlField(help_text="The quote highlighted on its article's page.")
+    annotation = serializers.HyperlinkedIdentityField(
+        view_name="api:quote-annotation", help_text="This quote as a W3C Web Annotation."
+    )
+    claim = serializers.HyperlinkedRelatedField(view_name="api:claim-detail", queryset=Claim.objects.all())
+    article = serializers.HyperlinkedRelatedField(
+        view_name="api:article-detail", lookup_field="slug", queryset=Article.objects.all()
+    )
+    start = serializers.IntegerField(
+        min_value=0, required=False, help_text="Offset in the article text; computed when omitted."
+    )
+    end = serializers.IntegerField(min_value=1, required=False, help_text="Offset just past the quote.")
+    status = serializers.SerializerMethodField(help_text="exact, moved or orphaned.")
+
+    class Meta:
+        model = Quote
+        fields = [
+            "url",
+            "web_url",
+            "annotation",
+            "claim",
+            "article",
+            "text",
+            "start",
+            "end",
+            "mode",
+            "attribution",
+            "note",
+            "status",
+        ]
+        validators = []
+
+    def get_status(self, quote) -> str:
+        return str(quote.verify())
+
+    def to_representation(self, quote):
+        data = super().to_representation(quote)
+        expand = self.context.get("expand", set())
+        if "article" in expand:
+            from sources.api import ArticleSerializer
+
+            data["article"] = ArticleSerializer(quote.article, context={**self.context, "expand": set()}).data
+        return data
+
+
+class ClaimSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:claim-detail")
+    web_url = WebUrlField()
+    jsonld = serializers.HyperlinkedIdentityField(
+        view_name="api:claim-jsonld", help_text="This claim as schema.org Claim JSON-LD."
+    )
+    speaker = serializers.HyperlinkedRelatedField(
+        view_name="api:speaker-detail", lookup_field="slug", queryset=Speaker.objects.all()
+    )
+    speaker_name = serializers.CharField(source="speaker.name", read_only=True)
+    said = serializers.CharField(
+        source="said_on_iso",
+        read_only=True,
+        help_text="ISO 8601 to the known precision: 2020-08-12, 2020-08 or 2020.",
+    )
+    topics = serializers.HyperlinkedRelatedField(
+        view_name="api:topic-detail",
+        lookup_field="slug",
+        queryset=Topic.objects.all(),
+        many=True,
+        required=False,
+    )
+    quotes = serializers.SerializerMethodField()
+    articles = serializers.SerializerMethodField(help_text="The articles that report this claim.")
+    rebuts = serializers.SerializerMethodField(help_text="The claims this claim rebuts.")
+    rebutted_by = serializers.SerializerMethodField(help_text="The claims that rebut this claim.")
+
+    class Meta:
+        model = Claim
+        fields = [
+            "url",
+            "web_url",
+            "jsonld",
+            "key",
+            "speaker",
+            "speaker_name",
+            "summary",
+            "claim_type",
+            "said_on",
+            "said_on_precision",
+            "said",
+            "dating_note",
+            "venue",
+            "topics",
+            "note",
+            "quotes",
+            "articles",
+            "rebuts",
+            "rebutted_by",
+        ]
+        validators = []
+
+    @extend_schema_field(LINK_LIST)
+    def get_quotes(self, claim):
+        return [link(self, "quote", quote.pk) for quote in claim.quotes.all()]
+
+    @extend_schema_field(LINK_LIST)
+    def get_articles(self, claim):
+        slugs = dict.fromkeys(quote.article.slug for quote in claim.quotes.all())
+        return [link(self, "article", slug) for slug in slugs]
+
+    @extend_schema_field(LINK_LIST)
+    def get_rebuts(self, claim):
+        return [link(self, "claim", rebuttal.rebutted_claim_id) for rebuttal in claim.rebuttals_made.all()]
+
+    @extend_schema_field(LINK_LIST)
+    def get_rebutted_by(self, claim):
+        return [
+            link(self, "claim", rebuttal.rebutting_claim_id) for rebuttal in claim.rebuttals_received.all()
+        ]
+
+    def to_representation(self, claim):
+        data = super().to_representation(claim)
+        expand = self.context.get("expand", set())
+        inner = {**self.context, "expand": set()}
+        if "speaker" in expand:
+            data["speaker"] = SpeakerSerializer(claim.speaker, context=inner).data
+        if "quotes" in expand:
+            data["quotes"] = QuoteSerializer(claim.quotes.all(), many=True, context=inner).data
+        if "topics" in expand:
+            data["topics"] = TopicSerializer(claim.topics.all(), many=True, context=inner).data
+        return data
+
+
+class RebuttalSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:rebuttal-detail")
+    web_url = serializers.SerializerMethodField(
+        help_text="The rebutted claim's page, where the rebuttal shows."
+    )
+    rebutting_claim = serializers.HyperlinkedRelatedField(
+        view_name="api:claim-detail", queryset=Claim.objects.all()
+    )
+    rebutted_claim = serializers.HyperlinkedRelatedField(
+        view_name="api:claim-detail", queryset=Claim.objects.all()
+    )
+
+    class Meta:
+        model = Rebuttal
+        fields = ["url", "web_url", "rebutting_claim", "relation", "rebutted_claim", "note"]
+        validators = []
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_web_url(self, rebuttal):
+        return web_url(
+            self.context.get("request"), reverse("claims:claim-detail", args=[rebuttal.rebutted_claim_id])
+        )
+
+
+class TopicFilterSet(django_filters.FilterSet):
+    search = django_filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=200)
+    ordering = django_filters.OrderingFilter(fields=["name", "slug"])
+
+    class Meta:
+        model = Topic
+        fields = []
+        form = FilterForm
+
+
+class SpeakerFilterSet(django_filters.FilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=SpeakerKind.choices)
+    side = django_filters.MultipleChoiceFilter(choices=Side.choices)
+    search = django_filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=200)
+    ordering = django_filters.OrderingFilter(fields=["name", "slug", "kind", "side"])
+
+    class Meta:
+        model = Speaker
+        fields = []
+        form = FilterForm
+
+
+class ClaimApiFilterSet(ClaimFilterSet):
+    """The /claims/ page's filters, plus `search` (the same as q)."""
+
+    search = django_filters.CharFilter(method="filter_search", label="Search", max_length=200)
+
+
+# Slugs, which the schema generator cannot guess from the filters' methods.
+for name in ("speaker", "outlet", "article", "topic"):
+    extend_schema_field(OpenApiTypes.STR)(ClaimApiFilterSet.base_filters[name])
+
+
+class QuoteFilterSet(django_filters.FilterSet):
+    article = django_filters.ModelChoiceFilter(to_field_name="slug", queryset=Article.objects.all())
+    claim = IdChoiceFilter(queryset=Claim.objects.all())
+    mode = django_filters.ChoiceFilter(choices=QuoteMode.choices)
+    search = django_filters.CharFilter(field_name="text", lookup_expr="icontains", max_length=200)
+    ordering = django_filters.OrderingFilter(fields=["start", "id"])
+
+    class Meta:
+        model = Quote
+        fields = []
+        form = FilterForm
+
+
+class RebuttalFilterSet(django_filters.FilterSet):
+    relation = django_filters.MultipleChoiceFilter(choices=RebuttalRelation.choices)
+    claim = extend_schema_field(OpenApiTypes.INT)(
+        IdChoiceFilter(queryset=Claim.objects.all(), method="filter_claim", label="Either claim (id)")
+    )
+    rebutting_claim = IdChoiceFilter(queryset=Claim.objects.all())
+    rebutted_claim = IdChoiceFilter(queryset=Claim.objects.all())
+    ordering = django_filters.OrderingFilter(fields=["id", "relation"])
+
+    class Meta:
+        model = Rebuttal
+        fields = []
+        form = FilterForm
+
+    def filter_claim(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(rebutting_claim=value) | queryset.filter(rebutted_claim=value)
+
+
+def joined(values):
+    return "; ".join(str(value) for value in values)
+
+
+@extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]))
+class TopicViewSet(ApiViewMixin, viewsets.ModelViewSet):
+    """Topics claims are filed under."""
+
+    queryset = Topic.objects.order_by("name")
+    serializer_class = TopicSerializer
+    filterset_class = TopicFilterSet
+    lookup_field = "slug"
+    csv_columns = [
+        ("slug", lambda topic: topic.slug),
+        ("name", lambda topic: topic.name),
+        ("description", lambda topic: topic.description),
+    ]
+
+
+@extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]))
+class SpeakerViewSet(ApiViewMixin, viewsets.ModelViewSet):
+    """People and bodies who made claims."""
+
+    queryset = Speaker.objects.select_related("affiliation").order_by("name", "pk")
+    serializer_class = SpeakerSerializer
+    filterset_class = SpeakerFilterSet
+    lookup_field = "slug"
+    csv_columns = [
+        ("slug", lambda speaker: speaker.slug),
+        ("name", lambda speaker: speaker.name),
+        ("kind", lambda speaker: speaker.get_kind_display()),
+        ("role", lambda speaker: speaker.role),
+        ("affiliation", lambda speaker: speaker.affiliation.name if speaker.affiliation else ""),
+        ("side", lambda speaker: speaker.get_side_display()),
+        ("wikidata_id", lambda speaker: speaker.wikidata_id),
+    ]
+
+
+CLAIM_EXPANDABLE = ("speaker", "quotes", "topics")
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[FORMAT_PARAMETER, expand_parameter(CLAIM_EXPANDABLE)]),
+    retrieve=extend_schema(parameters=[expand_parameter(CLAIM_EXPANDABLE)]),
+)
+class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
+    """Claims: who said what, when; filters as on the /claims/ page."""
+
+    queryset = (
+        Claim.objects.select_related("speaker__affiliation")
+        .prefetch_related(
+            Prefetch("quotes", queryset=Quote.objects.select_related("article__outlet", "claim")),
+            "topics",
+            Prefetch("rebuttals_made", queryset=Rebuttal.objects.select_related("rebutted_claim")),
+            Prefetch("rebuttals_received", queryset=Rebuttal.objects.select_related("rebutting_claim")),
+        )
+        .chronological()
+    )
+    serializer_class = ClaimSerializer
+    filterset_class = ClaimApiFilterSet
+    lookup_value_regex = ID_PATTERN
+    expandable = CLAIM_EXPANDABLE
+    csv_columns = [
+        ("id", lambda claim: claim.pk),
+        ("key", lambda claim: claim.key),
+        ("said", lambda claim: claim.said_on_iso),
+        ("speaker", lambda claim: claim.speaker.name),
+        ("side", lambda claim: claim.speaker.get_side_display()),
+        ("claim_type", lambda claim: claim.get_claim_type_display()),
+        ("summary", lambda claim: claim.summary),
+        ("venue", lambda claim: claim.venue),
+        ("topics", lambda claim: joined(topic.name for topic in claim.topics.all())),
+        (
+            "articles",
+            lambda claim: joined(dict.fromkeys(quote.article.headline for quote in claim.quotes.all())),
+        ),
+        (
+            "outlets",
+            lambda claim: joined(dict.fromkeys(quote.article.outlet.name for quote in claim.quotes.all())),
+        ),
+        (
+            "rebuts",
+            lambda claim: joined(rebuttal.rebutted_claim.key for rebuttal in claim.rebuttals_made.all()),
+        ),
+        (
+            "rebutted_by",
+            lambda claim: joined(rebuttal.rebutting_claim.key for rebuttal in claim.rebuttals_received.all()),
+        ),
+        ("web_url", lambda claim: claim.get_absolute_url()),
+    ]
+
+    @extend_schema(responses={(200, "application/ld+json"): OpenApiTypes.OBJECT})
+    @action(
+        detail=True,
+        renderer_classes=[JSONLDRenderer, JSONRenderer],
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def jsonld(self, request, pk=None):
+        """This claim as schema.org Claim JSON-LD."""
+        return Response(claim_jsonld(self.get_object(), request), content_type="application/ld+json")
+
+
+QUOTE_EXPANDABLE = ("article",)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[FORMAT_PARAMETER, expand_parameter(QUOTE_EXPANDABLE)]),
+    retrieve=extend_schema(parameters=[expand_parameter(QUOTE_EXPANDABLE)]),
+)
+class QuoteViewSet(ApiViewMixin, viewsets.ModelViewSet):
+    """Quotes: a claim's exact words in an article, with their offsets."""
+
+    queryset = Quote.objects.select_related("article__outlet", "claim__speaker").order_by(
+        "article", "start", "pk"
+    )
+    serializer_class = QuoteSerializer
+    filterset_class = QuoteFilterSet
+    lookup_value_regex = ID_PATTERN
+    expandable = QUOTE_EXPANDABLE
+    csv_columns = [
+        ("id", lambda quote: quote.pk),
+        ("claim", lambda quote: quote.claim.summary),
+        ("speaker", lambda quote: quote.claim.speaker.name),
+        ("article", lambda quote: quote.article.headline),
+        ("outlet", lambda quote: quote.article.outlet.name),
+        ("text", lambda quote: quote.text),
+        ("start", lambda quote: quote.start),
+        ("end", lambda quote: quote.end),
+        ("mode", lambda quote: quote.get_mode_display()),
+        ("attribution", lambda quote: quote.attribution),
+        ("status", lambda quote: quote.verify()),
+        ("web_url", lambda quote: quote.get_absolute_url()),
+    ]
+
+    @extend_schema(responses={(200, "application/ld+json"): OpenApiTypes.OBJECT})
+    @action(
+        detail=True,
+        renderer_classes=[JSONLDRenderer, JSONRenderer],
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def annotation(self, request, pk=None):
+        """This quote as a W3C Web Annotation on its article."""
+        return Response(quote_annotation(self.get_object(), request), content_type="application/ld+json")
+
+
+@extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]))
+class RebuttalViewSet(ApiViewMixin, viewsets.ModelViewSet):
+    """Rebuttals: one claim denies, disputes, qualifies or contradicts another."""
+
+    queryset = Rebuttal.objects.select_related(
+        "rebutting_claim__speaker", "rebutted_claim__speaker"
+    ).order_by("pk")
+    serializer_class = RebuttalSerializer
+    filterset_class = RebuttalFilterSet
+    lookup_value_regex = ID_PATTERN
+    csv_columns = [
+        ("id", lambda rebuttal: rebuttal.pk),
+        ("rebutting_speaker", lambda rebuttal: rebuttal.rebutting_claim.speaker.name),
+        ("rebutting_claim", lambda rebuttal: rebuttal.rebutting_claim.summary),
+        ("relation", lambda rebuttal: rebuttal.relation),
+        ("rebutted_speaker", lambda rebuttal: rebuttal.rebutted_claim.speaker.name),
+        ("rebutted_claim", lambda rebuttal: rebuttal.rebutted_claim.summary),
+        ("note", lambda rebuttal: rebuttal.note),
+    ]

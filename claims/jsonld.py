@@ -1,0 +1,103 @@
+"""Claims as schema.org `Claim` JSON-LD and quotes as W3C Web Annotations."""
+
+from claims.models import SpeakerKind
+from sources.dates import iso_with_precision
+
+SCHEMA_ORG_CONTEXT = "https://schema.org"
+WEB_ANNOTATION_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+
+# Characters of article text kept either side of a quote, so a reader can re-anchor it.
+SELECTOR_CONTEXT_LENGTH = 32
+
+
+def absolute_url(request, path):
+    """The full URL of a path when there is a request, else the path itself."""
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def speaker_jsonld(speaker, request):
+    """A speaker as a schema.org Person or Organization."""
+    node = {
+        "@type": "Person" if speaker.kind == SpeakerKind.PERSON else "Organization",
+        "@id": absolute_url(request, speaker.get_absolute_url()),
+        "name": speaker.name,
+        "url": absolute_url(request, speaker.get_absolute_url()),
+    }
+    if speaker.role:
+        node["description"] = speaker.role
+    if speaker.wikidata_id:
+        node["sameAs"] = f"https://www.wikidata.org/wiki/{speaker.wikidata_id}"
+    return node
+
+
+def article_jsonld(article, request):
+    """An article as a schema.org NewsArticle, identified by its page here, linked to the original."""
+    node = {
+        "@type": "NewsArticle",
+        "@id": absolute_url(request, article.get_absolute_url()),
+        "headline": article.headline,
+        "datePublished": iso_with_precision(article.published_on, article.published_on_precision),
+        "publisher": {"@type": "Organization", "name": article.outlet.name},
+    }
+    if article.url:
+        node["url"] = article.url
+    return node
+
+
+def claim_articles(claim):
+    """The articles that report a claim, earliest first; reads the prefetched quotes."""
+    articles = {}
+    for quote in claim.quotes.all():
+        articles.setdefault(quote.article_id, quote.article)
+    return sorted(articles.values(), key=lambda article: (article.published_on, article.pk))
+
+
+def claim_jsonld(claim, request):
+    """A claim as schema.org Claim; needs claim.speaker and claim.quotes (with article and outlet)."""
+    url = absolute_url(request, claim.get_absolute_url())
+    said_on = claim.said_on_iso
+    node = {
+        "@context": SCHEMA_ORG_CONTEXT,
+        "@type": "Claim",
+        "@id": url,
+        "url": url,
+        "name": claim.summary,
+        "text": claim.summary,
+        "author": speaker_jsonld(claim.speaker, request),
+        "dateCreated": said_on,
+        "datePublished": said_on,
+    }
+    appearances = [article_jsonld(article, request) for article in claim_articles(claim)]
+    if appearances:
+        node["appearance"] = appearances
+        node["firstAppearance"] = appearances[0]
+    return node
+
+
+def quote_annotation(quote, request):
+    """A quote as a W3C Web Annotation on its article; needs quote.article and quote.claim."""
+    text = quote.article.text
+    return {
+        "@context": WEB_ANNOTATION_CONTEXT,
+        "id": absolute_url(request, quote.get_absolute_url()),
+        "type": "Annotation",
+        "motivation": "identifying",
+        "body": {
+            "type": "SpecificResource",
+            "purpose": "identifying",
+            "source": absolute_url(request, quote.claim.get_absolute_url()),
+        },
+        "target": {
+            "type": "SpecificResource",
+            "source": absolute_url(request, quote.article.get_absolute_url()),
+            "selector": [
+                {
+                    "type": "TextQuoteSelector",
+                    "exact": quote.text,
+                    "prefix": text[max(0, quote.start - SELECTOR_CONTEXT_LENGTH) : quote.start],
+                    "suffix": text[quote.end : quote.end + SELECTOR_CONTEXT_LENGTH],
+                },
+                {"type": "TextPositionSelector", "start": quote.start, "end": quote.end},
+            ],
+        },
+    }

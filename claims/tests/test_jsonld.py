@@ -1,0 +1,152 @@
+import datetime
+
+import pytest
+from django.test import RequestFactory
+from pyld import jsonld
+from pyld.documentloader.frozen import FrozenDocumentLoader
+
+from claims.jsonld import claim_jsonld, quote_annotation
+from claims.models import Claim, Quote, SpeakerKind
+from claims.tests.factories import ClaimFactory, QuoteFactory, SpeakerFactory
+from sources.dates import DatePrecision
+from sources.tests.factories import ARTICLE_TEXT, ArticleFactory
+
+pytestmark = pytest.mark.django_db
+
+SCHEMA = "http://schema.org/"
+OA = "http://www.w3.org/ns/oa#"
+
+# The terms of the published schema.org and W3C Web Annotation contexts that our documents use,
+# transcribed from those contexts so the test expands them with no network.
+CONTEXTS = {
+    "https://schema.org": {
+        "@context": {
+            "@vocab": SCHEMA,
+            "id": "@id",
+            "type": "@type",
+            "url": {"@id": "http://schema.org/url", "@type": "@id"},
+            "sameAs": {"@id": "http://schema.org/sameAs", "@type": "@id"},
+        }
+    },
+    "http://www.w3.org/ns/anno.jsonld": {
+        "@context": {
+            "oa": OA,
+            "xsd": "http://www.w3.org/2001/XMLSchema#",
+            "id": {"@id": "@id", "@type": "@id"},
+            "type": {"@id": "@type", "@type": "@id"},
+            "Annotation": "oa:Annotation",
+            "SpecificResource": "oa:SpecificResource",
+            "TextQuoteSelector": "oa:TextQuoteSelector",
+            "TextPositionSelector": "oa:TextPositionSelector",
+            "identifying": "oa:identifying",
+            "body": {"@type": "@id", "@id": "oa:hasBody"},
+            "target": {"@type": "@id", "@id": "oa:hasTarget"},
+            "source": {"@type": "@id", "@id": "oa:hasSource"},
+            "selector": {"@type": "@id", "@id": "oa:hasSelector"},
+            "motivation": {"@type": "@vocab", "@id": "oa:motivatedBy"},
+            "purpose": {"@type": "@vocab", "@id": "oa:hasPurpose"},
+            "exact": "oa:exact",
+            "prefix": "oa:prefix",
+            "suffix": "oa:suffix",
+            "start": {"@id": "oa:start", "@type": "xsd:nonNegativeInteger"},
+            "end": {"@id": "oa:end", "@type": "xsd:nonNegativeInteger"},
+        }
+    },
+}
+
+
+def expand(document):
+    return jsonld.expand(document, {"documentLoader": FrozenDocumentLoader(documents=CONTEXTS)})
+
+
+def request():
+    return RequestFactory().get("/", HTTP_HOST="testserver")
+
+
+def test_claim_jsonld_expands_to_a_schema_org_claim_by_its_speaker():
+    """The claim JSON-LD is a schema.org Claim whose author is the speaker, dated to its precision."""
+    speaker = SpeakerFactory(name="Mike Pompeo", kind=SpeakerKind.PERSON, wikidata_id="Q473239")
+    claim = ClaimFactory(
+        speaker=speaker, summary="TikTok feeds data to the CCP.", said_on=datetime.date(2020, 7, 1)
+    )
+    claim.said_on_precision = DatePrecision.MONTH
+    claim.save()
+    QuoteFactory(claim=claim)
+
+    document = claim_jsonld(claim, request())
+    [node] = expand(document)
+
+    assert node["@type"] == [SCHEMA + "Claim"]
+    assert node["@id"] == f"http://testserver/claims/{claim.pk}/"
+    assert node[SCHEMA + "text"] == [{"@value": "TikTok feeds data to the CCP."}]
+    assert node[SCHEMA + "dateCreated"] == [{"@value": "2020-07"}]
+    [author] = node[SCHEMA + "author"]
+    assert author["@type"] == [SCHEMA + "Person"]
+    assert author[SCHEMA + "name"] == [{"@value": "Mike Pompeo"}]
+    assert author[SCHEMA + "sameAs"] == [{"@id": "https://www.wikidata.org/wiki/Q473239"}]
+
+
+def test_claim_jsonld_lists_every_article_and_the_earliest_as_first_appearance():
+    """appearance holds each reporting article once; firstAppearance is the earliest published."""
+    claim = ClaimFactory()
+    later = ArticleFactory(headline="Later report", published_on=datetime.date(2020, 9, 1))
+    earlier = ArticleFactory(
+        headline="First report", published_on=datetime.date(2020, 8, 1), url="https://example.org/first"
+    )
+    QuoteFactory(claim=claim, article=later)
+    QuoteFactory(claim=claim, article=earlier)
+    QuoteFactory(claim=claim, article=earlier, text="a spokesperson said")
+
+    document = claim_jsonld(claim, request())
+    [node] = expand(document)
+
+    headlines = [article[SCHEMA + "headline"][0]["@value"] for article in node[SCHEMA + "appearance"]]
+    assert headlines == ["First report", "Later report"]
+    [first] = node[SCHEMA + "firstAppearance"]
+    assert first["@type"] == [SCHEMA + "NewsArticle"]
+    assert first[SCHEMA + "url"] == [{"@id": "https://example.org/first"}]
+    assert first[SCHEMA + "datePublished"] == [{"@value": "2020-08-01"}]
+
+
+def test_claim_jsonld_reads_prefetched_rows_without_queries(django_assert_num_queries):
+    """With the speaker and quotes prefetched, serialising many claims runs no further query."""
+    for _ in range(3):
+        QuoteFactory()
+    claims = list(
+        Claim.objects.select_related("speaker").prefetch_related("quotes__article__outlet").order_by("pk")
+    )
+    with django_assert_num_queries(0):
+        documents = [claim_jsonld(claim, request()) for claim in claims]
+    assert len(documents) == 3
+
+
+def test_quote_annotation_expands_to_a_web_annotation_with_both_selectors():
+    """The quote is an oa:Annotation on its article with the exact words, their context and offsets."""
+    article = ArticleFactory()
+    quote = QuoteFactory(article=article)
+
+    document = quote_annotation(quote, request())
+    [node] = expand(document)
+
+    assert node["@type"] == [OA + "Annotation"]
+    [target] = node[OA + "hasTarget"]
+    assert target[OA + "hasSource"] == [{"@id": f"http://testserver/articles/{article.slug}/"}]
+    quote_selector, position_selector = target[OA + "hasSelector"]
+    assert quote_selector["@type"] == [OA + "TextQuoteSelector"]
+    assert quote_selector[OA + "exact"] == [{"@value": "the app could be used to collect data"}]
+    assert quote_selector[OA + "prefix"] == [{"@value": "Officials said "}]
+    assert quote_selector[OA + "suffix"][0]["@value"] == ARTICLE_TEXT[quote.end : quote.end + 32]
+    assert position_selector["@type"] == [OA + "TextPositionSelector"]
+    assert position_selector[OA + "start"][0]["@value"] == 15
+    assert position_selector[OA + "end"][0]["@value"] == quote.end
+    assert ARTICLE_TEXT[quote.start : quote.end] == quote.text
+    [body] = node[OA + "hasBody"]
+    assert body[OA + "hasSource"] == [{"@id": f"http://testserver/claims/{quote.claim_id}/"}]
+
+
+def test_quote_annotation_reads_prefetched_rows_without_queries(django_assert_num_queries):
+    """With article and claim selected, annotating quotes runs no further query."""
+    QuoteFactory()
+    quotes = list(Quote.objects.select_related("article", "claim"))
+    with django_assert_num_queries(0):
+        quote_annotation(quotes[0], request())

@@ -1,0 +1,278 @@
+"""What every API endpoint shares: paging, CSV, expansion, JSON errors, throttling, the router."""
+
+import csv
+import io
+import re
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
+from rest_framework import exceptions, pagination, renderers, serializers
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import exception_handler
+
+MAX_PAGE_SIZE = 200
+
+# An id longer than this overflows a 64-bit integer column (SQLite raises OverflowError).
+ID_PATTERN = r"[0-9]{1,18}"
+
+# A spreadsheet runs a cell starting with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    """Page-number paging; a page_size over the cap or not a whole number is refused, not clamped."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request):
+        value = request.query_params.get(self.page_size_query_param)
+        if value is None or value == "":
+            return self.page_size
+        if not re.fullmatch(r"[0-9]{1,9}", value) or not 1 <= int(value) <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [f"Enter a whole number from 1 to {self.max_page_size}."]}
+            )
+        return int(value)
+
+    def get_page_number(self, request, paginator):
+        value = request.query_params.get(self.page_query_param) or "1"
+        if value != "last" and not re.fullmatch(r"[0-9]{1,9}", value):
+            raise exceptions.ValidationError({self.page_query_param: ["Enter a page number (1, 2, ...)."]})
+        return value
+
+
+def neutralise_formula(value):
+    """Prefix an apostrophe to a cell a spreadsheet would run as a formula."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    """Rows (dicts) as CSV with the view's column headers; formulas neutralised."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        view = renderer_context["view"]
+        headers = [header for header, _ in view.csv_columns]
+        rows = data if isinstance(data, list) else [data]
+        output = io.StringIO()
+        writer = csv.writer(output)
+        writer.writerow(headers)
+        for row in rows:
+            writer.writerow([neutralise_formula(row.get(header)) for header in headers])
+        return output.getvalue().encode(self.charset)
+
+
+class JSONLDRenderer(renderers.JSONRenderer):
+    media_type = "application/ld+json"
+    format = "jsonld"
+
+
+class AnonThrottle(AnonRateThrottle):
+    """Anonymous rate from the current settings, so tests can change it."""
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+def error_messages(error):
+    """A Django ValidationError as DRF's {field: [messages]}."""
+    if hasattr(error, "error_dict"):
+        return {
+            (api_settings.NON_FIELD_ERRORS_KEY if field == "__all__" else field): messages
+            for field, messages in error.message_dict.items()
+        }
+    return {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
+
+
+def json_exception_handler(exc, context):
+    """DRF's handler, plus Django validation errors as 400 and a clear message on 429."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(error_messages(exc))
+    if isinstance(exc, exceptions.Throttled):
+        exc.detail = (
+            f"Too many requests from this address: try again in {exc.wait or 1:.0f} seconds, "
+            "or sign in with a token."
+        )
+    return exception_handler(exc, context)
+
+
+def api_not_found(request, path=""):
+    """Unknown URLs under /api/ answer with JSON, not the HTML 404 page."""
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.url_name != "api-not-found":
+            return HttpResponsePermanentRedirect(
+                request.get_full_path().replace(request.path, request.path + "/", 1)
+            )
+    return JsonResponse({"detail": "Not found."}, status=404)
+
+
+def parse_expand(request, allowed):
+    """The names in ?expand=a,b; an unknown name is a 400 naming the parameter."""
+    value = request.query_params.get("expand", "") if request is not None else ""
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in allowed]
+    if unknown:
+        raise exceptions.ValidationError(
+            {"expand": [f"Cannot expand {', '.join(unknown)[:100]!r}; choose from {', '.join(allowed)}."]}
+        )
+    return set(names)
+
+
+def expand_parameter(allowed):
+    return OpenApiParameter(
+        "expand",
+        str,
+        description=f"Comma-separated related items to embed instead of linking: {', '.join(allowed)}.",
+    )
+
+
+FORMAT_PARAMETER = OpenApiParameter(
+    "format", str, enum=["json", "csv"], description="json (default) or csv: csv is the whole filtered list."
+)
+
+
+class ApiViewMixin:
+    """CSV for lists and items, expansion, and errors that stay JSON whatever was asked for."""
+
+    csv_columns = []
+    expandable = ()
+
+    def paginate_queryset(self, queryset):
+        if self.request.accepted_renderer.format == "csv":
+            return None
+        return super().paginate_queryset(queryset)
+
+    def list(self, request, *args, **kwargs):
+        if request.accepted_renderer.format != "csv":
+            return super().list(request, *args, **kwargs)
+        queryset = self.filter_queryset(self.get_queryset())
+        filename = f"{self.basename}s.csv"
+        rows = [self.csv_row(item) for item in queryset]
+        return Response(rows, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+    def retrieve(self, request, *args, **kwargs):
+        if request.accepted_renderer.format != "csv":
+            return super().retrieve(request, *args, **kwargs)
+        return Response(self.csv_row(self.get_object()))
+
+    def csv_row(self, item):
+        return {header: value(item) for header, value in self.csv_columns}
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["expand"] = parse_expand(self.request, self.expandable) if self.expandable else set()
+        return context
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code >= 400 and not isinstance(response.accepted_renderer, renderers.JSONRenderer):
+            response.accepted_renderer = renderers.JSONRenderer()
+            response.accepted_media_type = "application/json"
+        return response
+
+
+def web_url(request, path):
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class WebUrlField(serializers.Field):
+    """The item's page on the site, from get_absolute_url()."""
+
+    def __init__(self, **kwargs):
+        kwargs["source"] = kwargs.get("source", "*")
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return web_url(self.context.get("request"), value.get_absolute_url())
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "An error: `detail` for the whole request, or the bad parameter or field "
+    "names, each with its messages.",
+    "properties": {"detail": {"type": "string"}},
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
+
+ERROR_RESPONSES = {
+    "400": "A parameter or field is invalid; its name is the key.",
+    "401": "Authentication is required to write.",
+    "403": "The user lacks the permission for this write.",
+    "404": "No such item, page or URL.",
+    "429": "Too many anonymous requests; see Retry-After.",
+}
+
+
+# Parameters whose filters carry no description of their own.
+PARAMETER_DESCRIPTIONS = {
+    "article": "Article slug (e.g. from /api/articles/); repeat the parameter for any of several.",
+    "outlet": "Outlet slug (e.g. from /api/outlets/); repeat the parameter for any of several.",
+    "speaker": "Speaker slug (e.g. from /api/speakers/); repeat the parameter for any of several.",
+    "topic": "Topic slug (e.g. from /api/topics/); repeat the parameter for any of several.",
+    "claim_type": "Type of claim; repeat the parameter for any of several.",
+    "speaker_kind": "Kind of speaker; repeat the parameter for any of several.",
+    "kind": "Kind of speaker; repeat the parameter for any of several.",
+    "side": "Side in the debate; repeat the parameter for any of several.",
+    "relation": "Rebuttal relation; repeat the parameter for any of several.",
+    "mode": "Direct quotation or reported speech.",
+    "claim": "Claim id.",
+    "rebutting_claim": "Id of the rebutting claim.",
+    "rebutted_claim": "Id of the rebutted claim.",
+    "published_from": "Published on or after this day (YYYY-MM-DD).",
+    "published_to": "Published on or before this day (YYYY-MM-DD).",
+    "search": "Words to look for.",
+    "ordering": "Sort order; a leading - reverses it.",
+    "page_size": f"Items per page, 1 to {MAX_PAGE_SIZE}.",
+}
+
+
+def describe_operations(result, generator, request, public):
+    """Describe every parameter, the CSV body and the JSON error every operation can answer with."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["name"] in PARAMETER_DESCRIPTIONS and (
+                    not parameter.get("description") or parameter["name"] == "page_size"
+                ):
+                    parameter["description"] = (
+                        PARAMETER_DESCRIPTIONS[parameter["name"]] + "\n\n" + parameter.get("description", "")
+                    ).strip()
+            responses = operation.setdefault("responses", {})
+            for status, response in responses.items():
+                if not response.get("description"):
+                    response["description"] = "Success." if status.startswith("2") else "See the body."
+                if "text/csv" in response.get("content", {}):
+                    response["content"]["text/csv"] = {
+                        "schema": {"type": "string", "description": "CSV with a header row."}
+                    }
+            for status, description in ERROR_RESPONSES.items():
+                if method == "get" and status in {"401", "403"}:
+                    continue
+                responses.setdefault(
+                    status,
+                    {
+                        "description": description,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                )
+    return result

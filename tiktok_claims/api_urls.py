@@ -1,0 +1,30 @@
+"""URLs under /api/: the resources, the OpenAPI schema and its docs; anything else is a JSON 404."""
+
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from claims.api import ClaimViewSet, QuoteViewSet, RebuttalViewSet, SpeakerViewSet, TopicViewSet
+from sources.api import ArticleViewSet, OutletViewSet
+from tiktok_claims.api import api_not_found
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("outlets", OutletViewSet, basename="outlet")
+router.register("articles", ArticleViewSet, basename="article")
+router.register("speakers", SpeakerViewSet, basename="speaker")
+router.register("claims", ClaimViewSet, basename="claim")
+router.register("quotes", QuoteViewSet, basename="quote")
+router.register("rebuttals", RebuttalViewSet, basename="rebuttal")
+router.register("topics", TopicViewSet, basename="topic")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The split view loads Swagger UI's set-up script as a separate request, so it runs under a
+    # Content-Security-Policy without inline scripts; its assets come from drf-spectacular-sidecar.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    *router.urls,
+    re_path(r"^(?P<path>.*)$", api_not_found, name="api-not-found"),
+]
