@@ -140,6 +140,48 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
+# The REST API: anyone reads, writes need the model permission; anonymous requests are throttled.
+# The throttle counts in the default cache, which is per process (per gunicorn worker).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
+    "DEFAULT_THROTTLE_CLASSES": ["tiktok_claims.api.AnonThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_THROTTLE_RATE", "120/minute")},
+    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "tiktok_claims.api.PageNumberPagination",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+        "tiktok_claims.api.CSVRenderer",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "tiktok_claims.api.json_exception_handler",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "TikTok data claims API",
+    "DESCRIPTION": (
+        "Who said what, when, about whether TikTok hands US users' data to the Chinese state; "
+        "who rebutted whom; each claim anchored to the exact words of its source article. "
+        "Anyone reads; writes need a token or session with the model permission."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"DatePrecisionEnum": "sources.dates.DatePrecision"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "tiktok_claims.api.describe_operations",
+    ],
+}
+
 # --- Production: static files, HTTPS, headers, login throttling, logging ---------------------
 
 # Hashed, compressed static files served by whitenoise; `make serve` runs collectstatic first.
@@ -232,46 +274,4 @@ LOGGING = {
     "loggers": {
         "axes": {"level": "WARNING"},
     },
-}
-
-# The REST API: anyone reads, writes need the model permission; anonymous requests are throttled.
-# The throttle counts in the default cache, which is per process (per gunicorn worker).
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
-    "DEFAULT_THROTTLE_CLASSES": ["tiktok_claims.api.AnonThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_THROTTLE_RATE", "120/minute")},
-    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "tiktok_claims.api.PageNumberPagination",
-    "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
-        "tiktok_claims.api.CSVRenderer",
-    ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "tiktok_claims.api.json_exception_handler",
-}
-
-SPECTACULAR_SETTINGS = {
-    "TITLE": "TikTok data claims API",
-    "DESCRIPTION": (
-        "Who said what, when, about whether TikTok hands US users' data to the Chinese state; "
-        "who rebutted whom; each claim anchored to the exact words of its source article. "
-        "Anyone reads; writes need a token or session with the model permission."
-    ),
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "COMPONENT_SPLIT_REQUEST": True,
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"DatePrecisionEnum": "sources.dates.DatePrecision"},
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "tiktok_claims.api.describe_operations",
-    ],
 }

@@ -236,6 +236,12 @@ def test_hostile_text_is_inert_on_every_page_and_endpoint(client):
     searches = [f"{url}?{urlencode({'q': SCRIPT, 'search': ATTRIBUTE})}" for url in list_urls()]
     seeds = list_urls() + detail_urls + searches
     responses = crawl(client, seeds)
+    api_urls = [url for url, response in responses.items() if response.get("Content-Type") == "application/json"]
+    assert any(url.startswith("/api/claims/") for url in api_urls)
+    for url in api_urls:
+        browsable = client.get(url, HTTP_ACCEPT="text/html")
+        assert browsable.status_code == 200, f"{url} as HTML answered {browsable.status_code}"
+        check_html(url, browsable.content.decode("utf-8"))
 
     for url in list_urls() + detail_urls:
         assert responses[url].status_code == 200, f"{url} answered {responses[url].status_code}"
@@ -243,6 +249,27 @@ def test_hostile_text_is_inert_on_every_page_and_endpoint(client):
     assert FORMULAS[0] in claim_page
     assert rows["speaker"].name.split()[0] in visible_text(responses[rows["speaker"].get_absolute_url()])
     assert "@" + SCRIPT in visible_text(responses[rows["article"].get_absolute_url()])
+
+
+@pytest.mark.django_db
+def test_hostile_text_in_csv_exports_is_neutralised(client):
+    """Every CSV the site links to starts no cell with = + - @, yet keeps the curator's words."""
+    hostile_corpus()
+    seeds = list_urls()
+    api_root = client.get("/api/", HTTP_ACCEPT="application/json")
+    if api_root.status_code == 200 and "json" in api_root.get("Content-Type", ""):
+        seeds += [f"{local_path(url, '/api/')}?format=csv" for url in json_links(api_root.json())]
+    responses = crawl(client, seeds)
+    csv_bodies = [
+        response.content.decode("utf-8")
+        for response in responses.values()
+        if response.status_code == 200 and "text/csv" in response.get("Content-Type", "")
+    ]
+    if not csv_bodies:
+        pytest.fail("No CSV export found: the claims list and the API must offer one.")
+    cells = [cell for body in csv_bodies for row in csv.reader(io.StringIO(body)) for cell in row]
+    for formula in FORMULAS:
+        assert any(cell.endswith(formula[1:]) for cell in cells), f"{formula!r} missing from the CSV"
 
 
 def test_every_response_carries_the_security_headers(client, db):
