@@ -69,7 +69,9 @@ def test_api_answers_503_in_json_while_the_database_is_down(client):
     assert down.status_code == 503
     assert down["Content-Type"] == "application/json"
     assert down["Retry-After"] == "10"
-    assert down.json() == {"detail": "The database is unreachable for a moment. Please try again in a few seconds."}
+    assert down.json() == {
+        "detail": "The database is unreachable for a moment. Please try again in a few seconds."
+    }
     back = client.get("/api/claims/")
     assert back.status_code == 200
     assert "ByteDance must divest." in back.content.decode()
