@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := DEBUG=$${DEBUG:-1} $(BIN)/python manage.py
 
-.PHONY: run test setup venv browser lint format clean serve deploy-check loadtest
+.PHONY: run test setup venv browser lint format clean serve deploy-check loadtest bench
 
 run: setup  ## Serve the site on http://127.0.0.1:8000/ (SQLite unless DATABASE_URL is set)
 	$(MANAGE) runserver 127.0.0.1:8000
@@ -51,3 +51,16 @@ deploy-check: venv
 
 loadtest: venv  ## wrk against `make serve` on 127.0.0.1 (not part of `make test`); see docs/reliability.md
 	scripts/loadtest
+
+# The benchmark (minutes; not part of `make test`). BENCH_CLAIMS=1000000
+# BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/claims_bench for the 1M run on PostgreSQL.
+BENCH_CLAIMS ?= 100000
+BENCH_DATABASE_URL ?=
+
+bench: venv $(VENV)/.bench-installed  ## Generate a corpus, serve it with gunicorn, measure: takes minutes
+	@echo "make bench: $(BENCH_CLAIMS) claims; generating and measuring takes several minutes."
+	$(BIN)/python benchmarks/run.py --claims $(BENCH_CLAIMS) $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
+
+$(VENV)/.bench-installed: requirements-bench.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $@

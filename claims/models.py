@@ -1,10 +1,11 @@
 import re
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import connections, models
 from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -21,6 +22,26 @@ from sources.models import SlugManager
 
 # The text-search configuration for PostgreSQL full-text search; the corpus is in English.
 SEARCH_CONFIG = "english"
+# SQLite's full-text index of the same document (FTS5), kept in step by triggers (migration 0003).
+SQLITE_SEARCH_TABLE = "claims_claim_search"
+
+
+def sqlite_fts_match(text):
+    """An FTS5 MATCH expression requiring every word of the search, each as a quoted token."""
+    return " ".join('"' + word.replace('"', '""') + '"' for word in search_words(text))
+
+
+_sqlite_search_tables = {}
+
+
+def has_sqlite_search_table(connection):
+    """Whether this SQLite database has the FTS5 table (absent where SQLite lacks FTS5); asked once."""
+    database = connection.settings_dict["NAME"]
+    if not _sqlite_search_tables.get(database):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE name = %s", [SQLITE_SEARCH_TABLE])
+            _sqlite_search_tables[database] = cursor.fetchone() is not None
+    return _sqlite_search_tables[database]
 
 
 def search_words(text):
@@ -168,9 +189,25 @@ class ClaimQuerySet(models.QuerySet):
         text = text.strip()
         if not text:
             return self
-        if connections[self.db].vendor == "postgresql":
-            return self._full_text_search(text)
-        # SQLite: every word must appear, case-insensitively, in one of the searched fields.
+        connection = connections[self.db]
+        if connection.vendor == "postgresql":
+            query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+            # Best match first; an explicit ordering applied afterwards replaces this.
+            return (
+                self.filter(search_vector=query)
+                .annotate(search_rank=SearchRank(F("search_vector"), query))
+                .order_by("-search_rank", "said_on", "pk")
+            )
+        match = sqlite_fts_match(text)
+        if not match:
+            return self
+        if has_sqlite_search_table(connection):
+            matching = f"SELECT rowid FROM {SQLITE_SEARCH_TABLE} WHERE {SQLITE_SEARCH_TABLE} MATCH %s"
+            return self.filter(pk__in=RawSQL(matching, [match]))
+        return self._substring_search(text)
+
+    def _substring_search(self, text):
+        """Fallback for a SQLite built without FTS5: every word in one of the fields, a full scan."""
         queryset = self
         for word in search_words(text):
             queryset = queryset.filter(
@@ -179,19 +216,6 @@ class ClaimQuerySet(models.QuerySet):
                 | Exists(Quote.objects.filter(claim=OuterRef("pk"), text__icontains=word))
             )
         return queryset
-
-    def _full_text_search(self, text):
-        query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
-        claim_document = SearchVector("summary", weight="A", config=SEARCH_CONFIG) + SearchVector(
-            "speaker__name", weight="A", config=SEARCH_CONFIG
-        )
-        quote_matches = Quote.objects.annotate(document=SearchVector("text", config=SEARCH_CONFIG)).filter(
-            document=query
-        )
-        return self.annotate(search_rank=SearchRank(claim_document, query)).filter(
-            Q(pk__in=Claim.objects.annotate(document=claim_document).filter(document=query).values("pk"))
-            | Q(pk__in=quote_matches.values("claim_id"))
-        )
 
 
 class Claim(models.Model):
@@ -214,8 +238,11 @@ class Claim(models.Model):
     topics = models.ManyToManyField(Topic, blank=True, related_name="claims")
     note = models.TextField("curator's note", blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # PostgreSQL only (NULL on SQLite, which uses an FTS5 table): summary, speaker name and quote
+    # texts, kept up to date by database triggers so bulk writes cannot leave it stale (0003).
+    search_vector = SearchVectorField(null=True, editable=False, serialize=False)
 
-    history = HistoricalRecords(m2m_fields=[topics])
+    history = HistoricalRecords(m2m_fields=[topics], excluded_fields=["search_vector"])
     objects = ClaimQuerySet.as_manager()
 
     class Meta:

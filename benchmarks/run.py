@@ -1,0 +1,366 @@
+"""`make bench`: serve a generated corpus with gunicorn in production settings and measure it.
+
+This process is the client. It prepares the database (migrate + generate_corpus, reused when
+it already holds the asked number of claims), starts gunicorn with benchmarks.settings (and
+Datasette on the same file when the database is SQLite), times every scenario, prints a table
+with each p50 as a ratio to the floor, and writes it to benchmarks/results/ as markdown.
+"""
+
+import argparse
+import datetime
+import http.client
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+RESULTS_DIR = BASE_DIR / "benchmarks" / "results"
+BIN = Path(sys.executable).parent
+GUNICORN_PORT = 8790
+DATASETTE_PORT = 8791
+
+
+def say(message):
+    print(message, flush=True)
+
+
+def parse_arguments():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--claims", type=int, default=100_000)
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="default: a SQLite file benchmarks/data/claims-<N>.sqlite3 (PostgreSQL: postgres://...)",
+    )
+    parser.add_argument("--requests", type=int, default=40, help="timed requests per scenario")
+    parser.add_argument("--seconds", type=float, default=12, help="at most this long per scenario")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (one per core)")
+    arguments = parser.parse_args()
+    if not arguments.database_url:
+        arguments.database_url = (
+            f"sqlite:///{BASE_DIR / 'benchmarks' / 'data' / f'claims-{arguments.claims}.sqlite3'}"
+        )
+    return arguments
+
+
+def server_environment(database_url):
+    """Production settings: DEBUG off, a secret, the hosts; only the benchmark URLs added."""
+    return {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "benchmark-only-secret-key-not-for-production-0123456789abcdef",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
+        "CONN_MAX_AGE": "600",
+    }
+
+
+def manage(database_url, *arguments):
+    environment = {**os.environ, "DEBUG": "1", "DATABASE_URL": database_url}
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    subprocess.run([sys.executable, "manage.py", *arguments], cwd=BASE_DIR, env=environment, check=True)
+
+
+def prepare_database(arguments):
+    """Migrate, and generate the corpus unless the database already holds exactly N claims."""
+    if arguments.database_url.startswith("sqlite:///"):
+        Path(arguments.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    say("== database: migrate")
+    manage(arguments.database_url, "migrate", "--no-input", "-v", "0")
+    facts = database_facts(arguments.database_url)
+    if facts["claims"] == arguments.claims:
+        say(f"== database already holds {arguments.claims:,} claims: reused")
+        return facts
+    if facts["claims"]:
+        sys.exit(
+            f"The benchmark database holds {facts['claims']:,} claims, not {arguments.claims:,}: "
+            "delete it (or point BENCH_DATABASE_URL at an empty one) and run again."
+        )
+    say(f"== generating {arguments.claims:,} claims (minutes at 100,000 and more; progress below)")
+    manage(arguments.database_url, "generate_corpus", "--claims", str(arguments.claims))
+    return database_facts(arguments.database_url)
+
+
+FACTS_SCRIPT = """
+import json
+from django.db import connection
+from django.db.models import Count
+from claims.models import Claim, Quote, Speaker, Rebuttal
+from sources.models import Article
+speaker = Speaker.objects.annotate(n=Count("claims")).order_by("-n").first()
+claims = Claim.objects.count()
+middle = Claim.objects.order_by("pk").values_list("pk", flat=True)[claims // 2] if claims else None
+articles = Article.objects.order_by("pk").values_list("slug", flat=True)
+article = articles[Article.objects.count() // 2] if claims else None
+claim_type = (
+    Claim.objects.filter(speaker=speaker).values_list("claim_type", flat=True).order_by("claim_type").first()
+    if speaker else None
+)
+with connection.cursor() as cursor:
+    cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT sqlite_version()")
+    version = cursor.fetchone()[0]
+print(json.dumps({
+    "claims": claims, "quotes": Quote.objects.count(), "speakers": Speaker.objects.count(),
+    "articles": Article.objects.count(), "rebuttals": Rebuttal.objects.count(),
+    "speaker": speaker.slug if speaker else None, "claim_type": claim_type,
+    "claim": middle, "article": article,
+    "vendor": connection.vendor, "version": version.split(" on ")[0],
+}))
+"""
+
+
+def database_facts(database_url):
+    environment = {**os.environ, "DEBUG": "1", "DATABASE_URL": database_url}
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    output = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", FACTS_SCRIPT],
+        cwd=BASE_DIR,
+        env=environment,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def scenarios(facts, datasette_database):
+    """(name, port, path): what the issue asks to measure, plus the two references."""
+    deep = max(1, int(facts["claims"] / 50 * 0.9))
+    filters = (
+        f"speaker={facts['speaker']}&said_from=2020-01-01&said_to=2024-12-31&claim_type={facts['claim_type']}"
+    )
+    rows = [
+        ("floor: one SQL query + orjson, 50 rows", GUNICORN_PORT, "/bench/floor/claims/"),
+        ("API list, page 1 (50 rows)", GUNICORN_PORT, "/api/claims/"),
+        (f"API list, page {deep:,}", GUNICORN_PORT, f"/api/claims/?page={deep}"),
+        ("API filtered: speaker + dates + type", GUNICORN_PORT, f"/api/claims/?{filters}"),
+        ("API search, rare word", GUNICORN_PORT, "/api/claims/?q=Vermont+keystroke"),
+        ("API search, common word", GUNICORN_PORT, "/api/claims/?q=data"),
+        ("API CSV export of the filtered list", GUNICORN_PORT, f"/api/claims/?{filters}&format=csv"),
+        ("page: claims list, page 1", GUNICORN_PORT, "/claims/"),
+        (f"page: claims list, page {deep * 2:,}", GUNICORN_PORT, f"/claims/?page={deep * 2}"),
+        ("page: filtered list", GUNICORN_PORT, f"/claims/?{filters}"),
+        ("page: search, rare word", GUNICORN_PORT, "/claims/?q=Vermont+keystroke"),
+        ("page: search, common word", GUNICORN_PORT, "/claims/?q=data"),
+        ("page: claim detail", GUNICORN_PORT, f"/claims/{facts['claim']}/"),
+        ("page: article", GUNICORN_PORT, f"/articles/{facts['article']}/"),
+        ("page: timeline", GUNICORN_PORT, "/timeline/"),
+    ]
+    if datasette_database:
+        rows.insert(
+            1,
+            (
+                "Datasette: claims_claim.json, 50 rows, labels",
+                DATASETTE_PORT,
+                f"/{datasette_database}/claims_claim.json?_sort=said_on&_size=50&_labels=on",
+            ),
+        )
+    return rows
+
+
+def fetch(connection, path):
+    """One GET on a kept-alive connection: (seconds, status, queries, bytes)."""
+    started = time.perf_counter()
+    connection.request("GET", path, headers={"Host": "127.0.0.1"})
+    response = connection.getresponse()
+    body = response.read()
+    elapsed = time.perf_counter() - started
+    return elapsed, response.status, response.getheader("X-Bench-Queries"), len(body)
+
+
+def measure(port, path, requests, seconds):
+    """Sequential latencies (p50, p95), then throughput with two clients in parallel."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    elapsed, status, queries, size = fetch(connection, path)  # warm-up: caches, connections
+    if status != 200:
+        return {"status": status}
+    fetch(connection, path)
+    timings = []
+    deadline = time.monotonic() + seconds
+    while len(timings) < requests and (len(timings) < 5 or time.monotonic() < deadline):
+        elapsed, status, queries, size = fetch(connection, path)
+        timings.append(elapsed)
+    connection.close()
+    timings.sort()
+    p50 = statistics.median(timings)
+    p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
+    return {
+        "status": status,
+        "p50": p50,
+        "p95": p95,
+        "requests": len(timings),
+        "per_second": throughput(port, path, len(timings), seconds / 2),
+        "queries": queries,
+        "bytes": size,
+    }
+
+
+def throughput(port, path, requests, seconds):
+    """Requests per second with two client threads (gunicorn has one worker per core)."""
+    done = []
+    deadline = time.monotonic() + seconds
+
+    def client():
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        while len(done) < requests and (len(done) < 4 or time.monotonic() < deadline):
+            fetch(connection, path)
+            done.append(1)
+        connection.close()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(done) / (time.perf_counter() - started)
+
+
+def wait_for(port, path, process, name):
+    for _ in range(120):
+        if process.poll() is not None:
+            sys.exit(f"{name} stopped while starting (exit {process.returncode}).")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", path)
+            connection.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.5)
+    sys.exit(f"{name} did not answer on port {port} within a minute.")
+
+
+def start_servers(arguments):
+    environment = server_environment(arguments.database_url)
+    gunicorn = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "tiktok_claims.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{GUNICORN_PORT}",
+            "--workers",
+            str(arguments.workers),
+            "--timeout",
+            "300",
+            "--log-level",
+            "warning",
+        ],
+        cwd=BASE_DIR,
+        env=environment,
+    )
+    servers = [gunicorn]
+    wait_for(GUNICORN_PORT, "/bench/floor/claims/", gunicorn, "gunicorn")
+    datasette_database = None
+    if arguments.database_url.startswith("sqlite:///"):
+        database_file = Path(arguments.database_url.removeprefix("sqlite:///"))
+        datasette = subprocess.Popen(
+            [str(BIN / "datasette"), "serve", str(database_file), "--port", str(DATASETTE_PORT)],
+            cwd=BASE_DIR,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        servers.append(datasette)
+        wait_for(DATASETTE_PORT, "/-/versions.json", datasette, "datasette")
+        datasette_database = database_file.stem
+    return servers, datasette_database
+
+
+def machine():
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f"{memory_kb / 1024 / 1024:.0f} GiB"
+    except OSError:
+        memory = "unknown"
+    load = " / ".join(f"{value:.1f}" for value in os.getloadavg())
+    return (
+        f"{platform.system()} {platform.release()}, {os.cpu_count()} cores ({cpu}), {memory} RAM, load {load}"
+    )
+
+
+def table(results):
+    floor = results[0][2].get("p50")
+    lines = [
+        "| scenario | p50 ms | p95 ms | req/s (2 clients) | SQL queries | × floor (p50) | URL |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for name, path, result in results:
+        if "p50" not in result:
+            lines.append(f"| {name} | HTTP {result['status']} | | | | | `{path}` |")
+            continue
+        ratio = f"{result['p50'] / floor:.1f}" if floor else ""
+        lines.append(
+            f"| {name} | {result['p50'] * 1000:.1f} | {result['p95'] * 1000:.1f} | "
+            f"{result['per_second']:.1f} | {result['queries'] or '–'} | {ratio} | `{path}` |"
+        )
+    return "\n".join(lines)
+
+
+def git_commit():
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=BASE_DIR, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+
+
+def main():
+    arguments = parse_arguments()
+    where = arguments.database_url.split("@")[-1]
+    say(f"make bench: {arguments.claims:,} claims on {where}; this takes minutes.")
+    facts = prepare_database(arguments)
+    say("== starting gunicorn (production settings) and the references")
+    servers, datasette_database = start_servers(arguments)
+    try:
+        results = []
+        rows = scenarios(facts, datasette_database)
+        for number, (name, port, path) in enumerate(rows, start=1):
+            result = measure(port, path, arguments.requests, arguments.seconds)
+            results.append((name, path, result))
+            figure = f"p50 {result['p50'] * 1000:.1f} ms" if "p50" in result else f"HTTP {result['status']}"
+            say(f"  [{number}/{len(rows)}] {name}: {figure}")
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
+    when = datetime.datetime.now(datetime.UTC)
+    report = "\n".join(
+        [
+            f"# Benchmark: {facts['claims']:,} claims on {facts['vendor']}",
+            "",
+            f"- date: {when:%Y-%m-%d %H:%M} UTC, commit {git_commit()}",
+            f"- machine: {machine()}",
+            f"- database: {facts['vendor']} {facts['version']}",
+            f"- data: {facts['claims']:,} claims, {facts['quotes']:,} quotes, {facts['articles']:,} "
+            f"articles, {facts['speakers']:,} speakers, {facts['rebuttals']:,} rebuttals (generate_corpus)",
+            f"- server: gunicorn, {arguments.workers} sync workers, production settings "
+            "(benchmarks.settings)",
+            f"- client: this process; up to {arguments.requests} sequential requests per scenario "
+            f"(at most {arguments.seconds:.0f} s) after 2 warm-ups, then the same with 2 parallel clients",
+            "",
+            table(results),
+            "",
+        ]
+    )
+    say("")
+    say(report)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{when:%Y-%m-%d-%H%M}-{facts['vendor']}-{facts['claims']}.md"
+    path.write_text(report)
+    say(f"Written to {path.relative_to(BASE_DIR)}")
+
+
+if __name__ == "__main__":
+    main()
