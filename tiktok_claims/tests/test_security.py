@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 from html.parser import HTMLParser
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -247,14 +247,20 @@ def test_hostile_text_is_inert_on_every_page_and_endpoint(client, unthrottled_ap
     ]
     assert any(url.startswith("/api/claims/") for url in api_urls)
     for url in api_urls:
-        browsable = client.get(url, HTTP_ACCEPT="text/html")
+        parts = urlsplit(url)
+        query = [(name, value) for name, value in parse_qsl(parts.query) if name != "format"]
+        browsable = client.get(parts.path + "?" + urlencode(query + [("format", "api")]))
         assert browsable.status_code == 200, f"{url} as HTML answered {browsable.status_code}"
         check_html(url, browsable.content.decode("utf-8"))
 
     for url in list_urls() + detail_urls:
         assert responses[url].status_code == 200, f"{url} answered {responses[url].status_code}"
-    claim_page = visible_text(responses[rows["claims"][0].get_absolute_url()])
-    assert FORMULAS[0] in claim_page
+    claim_response = responses[rows["claims"][0].get_absolute_url()]
+    assert FORMULAS[0] in visible_text(claim_response)
+    parser = check_html("claim page", claim_response.content.decode("utf-8"))
+    linked_data = [json.loads(script["content"]) for script in parser.scripts if "src" not in script["attrs"]]
+    assert linked_data, "the claim page has no JSON-LD block"
+    assert FORMULAS[0] in json.dumps(linked_data, ensure_ascii=False)
     assert rows["speaker"].name.split()[0] in visible_text(responses[rows["speaker"].get_absolute_url()])
     assert "@" + SCRIPT in visible_text(responses[rows["article"].get_absolute_url()])
 
