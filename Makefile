@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := DEBUG=$${DEBUG:-1} $(BIN)/python manage.py
 
-.PHONY: run test setup venv browser lint format clean bench
+.PHONY: run test setup venv browser lint format clean serve deploy-check loadtest bench
 
 run: setup  ## Serve the site on http://127.0.0.1:8000/ (SQLite unless DATABASE_URL is set)
 	$(MANAGE) runserver 127.0.0.1:8000
@@ -31,6 +31,7 @@ lint: venv  ## ruff, migrations in step with models
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
+	$(MAKE) --no-print-directory deploy-check
 
 format: venv
 	$(BIN)/ruff format .
@@ -38,6 +39,18 @@ format: venv
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+
+serve: venv  ## Production: gunicorn + whitenoise, DEBUG off; needs SECRET_KEY and ALLOWED_HOSTS
+	scripts/serve
+
+# Production settings with dummy secrets and HTTPS on: every deployment warning is an error.
+deploy-check: venv
+	DEBUG=0 SECRET_KEY=deploy-check-only-7Qx2mVr9LpZt4sWk8NbYc3HgJd6FaEu5RoTi1 \
+	ALLOWED_HOSTS=claims.example.org HTTPS=1 \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+loadtest: venv  ## wrk against `make serve` on 127.0.0.1 (not part of `make test`); see docs/reliability.md
+	scripts/loadtest
 
 # The benchmark (minutes; not part of `make test`). BENCH_CLAIMS=1000000
 # BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/claims_bench for the 1M run on PostgreSQL.

@@ -1,42 +1,216 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import router, transaction
+from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
+from claims import anchoring
+from claims.anchoring import AnchorStatus
+from claims.forms import QuoteForm, VersionedForm
 from claims.models import Claim, Quote, Rebuttal, Speaker, Topic
 
 
+class VersionedMixin:
+    """Optimistic locking on every form, page or inline, of a model that has a version."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if hasattr(self.model, "version") and not issubclass(self.form, VersionedForm):
+            self.form = type(f"Versioned{self.form.__name__}", (VersionedForm, self.form), {})
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (name, {**options, "fields": [field for field in options["fields"] if field != "seen_version"]})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+        if not issubclass(self.form, VersionedForm):
+            return fieldsets
+        if obj is not None and not self.has_change_permission(request, obj):
+            return fieldsets  # A read-only page: nothing to lock, nothing to show.
+        # The hidden version rides in the last fieldset, so the browser posts it back.
+        *first, (name, options) = fieldsets
+        return [*first, (name, {**options, "fields": [*options["fields"], "seen_version"]})]
+
+
+class CuratedAdmin(VersionedMixin, SimpleHistoryAdmin):
+    """History with revert, and optimistic locking when the model has a version."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # The admin's own change view is atomic; a revert must be too, for the version lock.
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+def anchor_status(quote):
+    """The quote's place in its article now: exact, moved or orphaned."""
+    status = AnchorStatus(quote.verify())
+    return status.label if status != AnchorStatus.EXACT else "exact"
+
+
+def short_text(text, length=90):
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+class QuoteInline(VersionedMixin, admin.StackedInline):
+    """Quotes on the claim page: pick the article, paste the words."""
+
+    model = Quote
+    form = QuoteForm
+    extra = 1
+    autocomplete_fields = ["article"]
+    fields = ["article", "text", "occurrence", ("start", "end"), "anchor", "mode", "attribution", "note"]
+    readonly_fields = ["anchor"]
+
+    @admin.display(description="anchor status")
+    def anchor(self, quote):
+        return anchor_status(quote) if quote.pk else "computed on save"
+
+
+class RebuttalMadeInline(VersionedMixin, admin.TabularInline):
+    """Claims this claim rebuts."""
+
+    model = Rebuttal
+    fk_name = "rebutting_claim"
+    extra = 0
+    autocomplete_fields = ["rebutted_claim"]
+    fields = ["relation", "rebutted_claim", "note"]
+    verbose_name = "rebuttal made by this claim"
+    verbose_name_plural = "this claim rebuts"
+
+
+class RebuttalReceivedInline(VersionedMixin, admin.TabularInline):
+    """Claims that rebut this claim."""
+
+    model = Rebuttal
+    fk_name = "rebutted_claim"
+    extra = 0
+    autocomplete_fields = ["rebutting_claim"]
+    fields = ["rebutting_claim", "relation", "note"]
+    verbose_name = "rebuttal of this claim"
+    verbose_name_plural = "this claim is rebutted by"
+
+
 @admin.register(Topic)
-class TopicAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "slug"]
-    search_fields = ["name"]
+class TopicAdmin(CuratedAdmin):
+    ordering = ["name"]
+    list_display = ["name", "slug", "claim_count"]
+    search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(claim_count=Count("claims"))
+
+    @admin.display(description="claims", ordering="claim_count")
+    def claim_count(self, topic):
+        return topic.claim_count
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "kind", "side", "role", "affiliation"]
-    list_filter = ["kind", "side"]
-    search_fields = ["name", "role"]
+class SpeakerAdmin(CuratedAdmin):
+    ordering = ["name"]
+    list_display = ["name", "kind", "side", "role", "affiliation", "is_anonymous", "claim_count"]
+    list_filter = ["side", "kind", "is_anonymous"]
+    search_fields = ["name", "slug", "role", "wikidata_id"]
     list_select_related = ["affiliation"]
+    autocomplete_fields = ["affiliation"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(claim_count=Count("claims"))
+
+    @admin.display(description="claims", ordering="claim_count")
+    def claim_count(self, speaker):
+        return speaker.claim_count
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
-    list_display = ["summary", "speaker", "claim_type", "said_on", "said_on_precision"]
-    list_filter = ["claim_type", "said_on_precision"]
-    search_fields = ["summary", "key", "speaker__name"]
+class ClaimAdmin(CuratedAdmin):
+    ordering = ["said_on", "id"]
+    list_display = ["summary", "speaker", "claim_type", "said", "quote_count"]
+    list_filter = ["claim_type", "speaker__side", "said_on_precision", "topics"]
+    search_fields = ["summary", "key", "speaker__name", "venue"]
     list_select_related = ["speaker"]
+    date_hierarchy = "said_on"
+    autocomplete_fields = ["speaker", "topics"]
+    prepopulated_fields = {"key": ["summary"]}
+    inlines = [QuoteInline, RebuttalMadeInline, RebuttalReceivedInline]
+    fieldsets = [
+        (None, {"fields": ["summary", "key", "speaker", "claim_type", "topics"]}),
+        ("When and where", {"fields": [("said_on", "said_on_precision"), "dating_note", "venue"]}),
+        (None, {"fields": ["note"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(quote_count=Count("quotes"))
+
+    @admin.display(description="said on", ordering="said_on")
+    def said(self, claim):
+        return claim.said_on_display
+
+    @admin.display(description="quotes", ordering="quote_count")
+    def quote_count(self, claim):
+        return claim.quote_count
 
 
 @admin.register(Quote)
-class QuoteAdmin(SimpleHistoryAdmin):
-    list_display = ["text", "claim", "article", "start", "end", "mode"]
-    list_filter = ["mode"]
-    search_fields = ["text"]
+class QuoteAdmin(CuratedAdmin):
+    form = QuoteForm
+    list_display = ["quote", "claim", "article", "start", "end", "mode", "anchor"]
+    list_filter = ["mode", "article__outlet", "claim__speaker__side"]
+    search_fields = ["text", "attribution", "claim__summary", "article__headline"]
     list_select_related = ["claim", "article"]
+    autocomplete_fields = ["claim", "article"]
+    readonly_fields = ["anchor"]
+    fields = [
+        "claim",
+        "article",
+        "text",
+        "occurrence",
+        ("start", "end"),
+        "anchor",
+        "mode",
+        "attribution",
+        "note",
+    ]
+    actions = ["reanchor_moved_quotes"]
+
+    @admin.display(description="quote", ordering="text")
+    def quote(self, quote):
+        return short_text(quote.text)
+
+    @admin.display(description="anchor status")
+    def anchor(self, quote):
+        return anchor_status(quote) if quote.pk else "computed on save"
+
+    @admin.action(
+        description="Re-anchor the selected moved quotes to where their text is now", permissions=["change"]
+    )
+    def reanchor_moved_quotes(self, request, queryset):
+        moved, left = [], []
+        for quote in queryset.select_related("article"):
+            if quote.verify() != AnchorStatus.MOVED:
+                left.append(quote)
+                continue
+            quote.start, quote.end = anchoring.anchor(quote.article.text, quote.text)
+            quote._history_user = request.user
+            quote.save()
+            moved.append(quote)
+        if moved:
+            self.message_user(
+                request, f"Re-anchored {len(moved)} moved quote(s); their history records the old offsets."
+            )
+        for quote in left:
+            self.message_user(
+                request,
+                f"Left “{short_text(quote.text, 60)}” unchanged: it is {anchor_status(quote)}. "
+                "Only moved quotes are re-anchored; fix an orphaned quote by hand.",
+                messages.WARNING,
+            )
 
 
 @admin.register(Rebuttal)
-class RebuttalAdmin(SimpleHistoryAdmin):
-    list_display = ["rebutting_claim", "relation", "rebutted_claim"]
-    list_filter = ["relation"]
+class RebuttalAdmin(CuratedAdmin):
+    list_display = ["rebutting_claim", "relation", "rebutted_claim", "note"]
+    list_filter = ["relation", "rebutting_claim__speaker__side"]
+    search_fields = ["rebutting_claim__summary", "rebutted_claim__summary", "note"]
     list_select_related = ["rebutting_claim", "rebutted_claim"]
+    autocomplete_fields = ["rebutting_claim", "rebutted_claim"]

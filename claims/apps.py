@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ClaimsConfig(AppConfig):
     name = "claims"
     verbose_name = "Claims: speakers, claims, quotes and rebuttals"
+
+    def ready(self):
+        from claims.versioning import connect_version_counters
+
+        connect_version_counters()

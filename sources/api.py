@@ -95,7 +95,10 @@ class OutletFilterSet(django_filters.FilterSet):
 class ArticleFilterSet(django_filters.FilterSet):
     outlet = extend_schema_field(OpenApiTypes.STR)(
         django_filters.ModelMultipleChoiceFilter(
-            field_name="outlet", to_field_name="slug", queryset=Outlet.objects.all(), label="Outlet (slug)"
+            field_name="outlet__slug",
+            to_field_name="slug",
+            queryset=Outlet.objects.all(),
+            label="Outlet (slug)",
         )
     )
     published_from = django_filters.DateFilter(field_name="published_on", lookup_expr="gte")

@@ -58,12 +58,16 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "sources",
     "claims",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves collected static files with far-future caching; right after SecurityMiddleware.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -72,6 +76,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records which user made each change in the history tables.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Locks out admin logins after repeated failures; django-axes wants to be last but one.
+    "axes.middleware.AxesMiddleware",
+    # Last, so its process_exception runs first: a database outage answers 503, not 500.
+    "tiktok_claims.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "tiktok_claims.urls"
@@ -106,6 +114,11 @@ if DATABASES["default"]["ENGINE"] not in {
     "django.db.backends.postgresql",
 }:
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL or SQLite.")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable server fails fast (then 503) instead of holding every worker for minutes.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
+        os.environ.get("DATABASE_CONNECT_TIMEOUT", "5")
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -167,4 +180,97 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "tiktok_claims.api.describe_operations",
     ],
+}
+
+# --- Production: static files, HTTPS, headers, login throttling, logging ---------------------
+
+# Hashed, compressed static files served by whitenoise; `make serve` runs collectstatic first.
+# Development and the suite use plain storage so no collectstatic is needed.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# HTTPS=1 when the site is served over HTTPS (directly or behind a TLS-terminating proxy):
+# redirect plain HTTP, send HSTS and mark cookies Secure. Off by default so `make serve` on
+# 127.0.0.1 works over plain HTTP.
+HTTPS = env_flag("HTTPS")
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_flag("HSTS_PRELOAD")
+# BEHIND_PROXY=1 trusts the proxy's X-Forwarded-Proto to say the request came over HTTPS.
+# Only set it when a proxy you run strips that header from clients' requests.
+BEHIND_PROXY = env_flag("BEHIND_PROXY")
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = [
+    origin.strip() for origin in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if origin.strip()
+]
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+SILENCED_SYSTEM_CHECKS = []
+if not SECURE_HSTS_PRELOAD:
+    # security.W021 asks for HSTS preloading. Preloading puts the domain into browsers' built-in
+    # lists, which takes months to undo, so it is an operator's decision: HSTS_PRELOAD=1.
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
+if not SECURE_HSTS_INCLUDE_SUBDOMAINS:
+    # security.W005: HSTS_INCLUDE_SUBDOMAINS=0 is a deliberate choice for a host sharing its
+    # parent domain with sites that are not (yet) on HTTPS.
+    SILENCED_SYSTEM_CHECKS.append("security.W005")
+
+# Content-Security-Policy (django-csp 4): every asset from this site, nothing inline.
+# No 'unsafe-inline' for scripts or styles: JSON-LD and JSON data blocks are not executed, so
+# they need no allowance; pages put their JavaScript and CSS in files under static/.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# django-axes: after AXES_FAILURE_LIMIT failed logins for one username from one address, that
+# pair is locked out for AXES_COOLOFF_HOURS; the lockout page says so (templates/axes_lockout.html).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1"))
+# Username and address together: one attacker cannot lock a curator out from everywhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "axes_lockout.html"
+# Behind a proxy every request comes from the proxy's address: read the client's address from
+# the last X-Forwarded-For entry, the one the proxy itself appended.
+AXES_CLIENT_IP_CALLABLE = "tiktok_claims.middleware.client_ip_address"
+
+# Logs go to standard error (gunicorn passes them on); LOG_LEVEL=DEBUG for more.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -173,7 +173,7 @@ def drop_search_document(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("claims", "0001_initial"),
+        ("claims", "0002_roles"),
     ]
 
     operations = [

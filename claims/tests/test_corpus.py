@@ -265,3 +265,23 @@ def test_tampered_article_text_is_reported(loaded_corpus):
         in output
     )
     assert "of claim carr-not-just-another-video-app in article" in output
+
+
+def test_every_denial_answers_another_claim():
+    """Each curated denial is linked as rebutting at least one claim: every denial answers an allegation."""
+    annotations = corpus.read_annotations()
+    rebutting = {rebuttal["rebutting"] for rebuttal in annotations["rebuttals"]}
+    denials = {claim["key"] for claim in annotations["claims"] if claim["claim_type"] == "denial"}
+    assert denials
+    assert sorted(denials - rebutting) == []
+
+
+def test_each_article_quotes_a_claim_at_most_once():
+    """A claim has at most one quote per article: a statement said twice in one article is quoted once."""
+    annotations = corpus.read_annotations()
+    repeated = [
+        claim["key"]
+        for claim in annotations["claims"]
+        if len({quote["article"] for quote in claim["quotes"]}) != len(claim["quotes"])
+    ]
+    assert repeated == []
