@@ -240,6 +240,13 @@ def wait_for(port, path, process, name):
 
 def start_servers(arguments):
     environment = server_environment(arguments.database_url)
+    # Production serves hashed static files (whitenoise's manifest): collect them first.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
+        cwd=BASE_DIR,
+        env=environment,
+        check=True,
+    )
     gunicorn = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
