@@ -451,16 +451,6 @@ def test_client_login_still_works_with_axes(client, settings):
     assert not client.login(username="curator", password="wrong-password")
 
 
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
 def csp_violations(messages):
     """Console messages in which the browser reports blocking something under the CSP."""
     return [text for text in messages if "Content Security Policy" in text]
@@ -468,13 +458,9 @@ def csp_violations(messages):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_admin_browsable_api_and_docs_work_under_the_csp(live_server, settings, monkeypatch):
+def test_admin_browsable_api_and_docs_work_under_the_csp(live_server, settings, browser):
     """In Chromium, the admin, the browsable API and the API docs run with the CSP and nothing blocked
     but two style attributes (DRF's Filters button, simple-history's paginator)."""
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls below happen before it.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.PASSWORD_HASHERS = FAST_HASHERS
     get_user_model().objects.create_superuser("csp-admin", password="csp-check-password-1")
     claim = ClaimFactory(summary="TikTok shares data with Beijing, officials said.")
@@ -488,27 +474,25 @@ def test_admin_browsable_api_and_docs_work_under_the_csp(live_server, settings, 
         "/claims/": "TikTok shares data with Beijing, officials said.",
         claim.get_absolute_url(): "TikTok shares data with Beijing, officials said.",
     }
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        messages = []
-        page.on("console", lambda message: messages.append(message.text))
-        page.on("pageerror", lambda error: messages.append(f"page error: {error}"))
-        page.goto(live_server.url + "/admin/login/")
-        page.fill("#id_username", "csp-admin")
-        page.fill("#id_password", "csp-check-password-1")
-        page.click("input[type=submit]")
-        page.wait_for_url(live_server.url + "/admin/")
-        blocked = {}
-        for path, expected_text in expectations.items():
-            messages.clear()
-            response = page.goto(live_server.url + path)
-            page.wait_for_load_state("networkidle")
-            assert response.status == 200, path
-            page.get_by_text(expected_text).first.wait_for(timeout=10000)
-            assert not [text for text in messages if text.startswith("page error")], (path, messages)
-            blocked[path] = csp_violations(messages)
-        browser.close()
+    page = browser.new_page()
+    messages = []
+    page.on("console", lambda message: messages.append(message.text))
+    page.on("pageerror", lambda error: messages.append(f"page error: {error}"))
+    page.goto(live_server.url + "/admin/login/")
+    page.fill("#id_username", "csp-admin")
+    page.fill("#id_password", "csp-check-password-1")
+    page.click("input[type=submit]")
+    page.wait_for_url(live_server.url + "/admin/")
+    blocked = {}
+    for path, expected_text in expectations.items():
+        messages.clear()
+        response = page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        assert response.status == 200, path
+        page.get_by_text(expected_text).first.wait_for(timeout=10000)
+        assert not [text for text in messages if text.startswith("page error")], (path, messages)
+        blocked[path] = csp_violations(messages)
+    page.close()
     style_attribute = "Note that hashes do not apply to event handlers, style attributes"
     assert all(style_attribute in text for texts in blocked.values() for text in texts), blocked
     own_pages = ["/", "/claims/", claim.get_absolute_url()]
