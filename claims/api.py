@@ -172,14 +172,13 @@ class QuoteSerializer(ModelCleanMixin, serializers.ModelSerializer):
     def get_status(self, quote) -> str:
         return str(quote.verify())
 
-    def to_representation(self, quote):
-        data = super().to_representation(quote)
-        expand = self.context.get("expand", set())
-        if "article" in expand:
+    def get_fields(self):
+        fields = super().get_fields()
+        if "article" in self.context.get("expand", ()):
             from sources.api import ArticleSerializer
 
-            data["article"] = ArticleSerializer(quote.article, context={**self.context, "expand": set()}).data
-        return data
+            fields["article"] = ArticleSerializer(read_only=True)
+        return fields
 
 
 class ClaimSerializer(ModelCleanMixin, serializers.ModelSerializer):
@@ -253,17 +252,17 @@ class ClaimSerializer(ModelCleanMixin, serializers.ModelSerializer):
             link(self, "claim", rebuttal.rebutting_claim_id) for rebuttal in claim.rebuttals_received.all()
         ]
 
-    def to_representation(self, claim):
-        data = super().to_representation(claim)
-        expand = self.context.get("expand", set())
-        inner = {**self.context, "expand": set()}
+    def get_fields(self):
+        # Built once per response (a list shares one child serializer), so no cost per row.
+        fields = super().get_fields()
+        expand = self.context.get("expand", ())
         if "speaker" in expand:
-            data["speaker"] = SpeakerSerializer(claim.speaker, context=inner).data
+            fields["speaker"] = SpeakerSerializer(read_only=True)
         if "quotes" in expand:
-            data["quotes"] = QuoteSerializer(claim.quotes.all(), many=True, context=inner).data
+            fields["quotes"] = QuoteSerializer(many=True, read_only=True)
         if "topics" in expand:
-            data["topics"] = TopicSerializer(claim.topics.all(), many=True, context=inner).data
-        return data
+            fields["topics"] = TopicSerializer(many=True, read_only=True)
+        return fields
 
 
 class RebuttalSerializer(ModelCleanMixin, serializers.ModelSerializer):

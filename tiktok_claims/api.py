@@ -226,7 +226,11 @@ class ApiViewMixin:
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        context["expand"] = parse_expand(self.request, self.expandable) if self.expandable else set()
+        # Expansion is for reading; a write keeps its linked fields writable.
+        reading = self.request is not None and self.request.method == "GET"
+        context["expand"] = (
+            parse_expand(self.request, self.expandable) if self.expandable and reading else set()
+        )
         return context
 
     def finalize_response(self, request, response, *args, **kwargs):
