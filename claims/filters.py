@@ -45,6 +45,25 @@ class FilterForm(forms.Form):
         return cleaned_data
 
 
+class YesNoField(forms.NullBooleanField):
+    """true, false or nothing; any other value is an error, not silently ignored."""
+
+    # A plain select hands the raw value to the field (NullBooleanSelect turns junk into None).
+    widget = forms.Select(choices=[("", "Either"), ("true", "Yes"), ("false", "No")])
+
+    def to_python(self, value):
+        if value in (None, "", "unknown"):
+            return None
+        result = super().to_python(value)
+        if result is None:
+            raise forms.ValidationError("Use true or false.", code="invalid")
+        return result
+
+
+class YesNoFilter(django_filters.BooleanFilter):
+    field_class = YesNoField
+
+
 class ClaimFilterSet(django_filters.FilterSet):
     ORDERINGS = {
         "said_on": ("Oldest first", ["said_on", "pk"]),
@@ -76,8 +95,8 @@ class ClaimFilterSet(django_filters.FilterSet):
     claim_type = django_filters.MultipleChoiceFilter(choices=ClaimType.choices, distinct=False)
     said_from = django_filters.DateFilter(method="filter_said_from", label="Said from (YYYY-MM-DD)")
     said_to = django_filters.DateFilter(method="filter_said_to", label="Said until (YYYY-MM-DD)")
-    is_rebutted = django_filters.BooleanFilter(method="filter_is_rebutted", label="Is rebutted")
-    rebuts = django_filters.BooleanFilter(method="filter_rebuts", label="Rebuts other claims")
+    is_rebutted = YesNoFilter(method="filter_is_rebutted", label="Is rebutted")
+    rebuts = YesNoFilter(method="filter_rebuts", label="Rebuts other claims")
     relation = django_filters.MultipleChoiceFilter(
         choices=RebuttalRelation.choices, method="filter_relation", label="Rebuttal relation"
     )

@@ -72,6 +72,8 @@ def test_rebuttal_filters():
     assert set(filtered("relation=disputes")[2]) == {rebuttal.rebutting_claim, rebuttal.rebutted_claim}
     assert filtered("relation=denies")[2] == []
     assert not filtered("relation=agrees")[0]
+    valid, errors, _ = filtered("is_rebutted=perhaps")
+    assert not valid and "is_rebutted" in errors
 
 
 def test_most_rebutted_ordering():
