@@ -37,6 +37,7 @@ from tiktok_claims.api import (
     WebUrlField,
     error_messages,
     expand_parameter,
+    parse_expand,
     web_url,
 )
 
@@ -105,7 +106,9 @@ class SpeakerSerializer(ModelCleanMixin, serializers.ModelSerializer):
         allow_null=True,
         required=False,
     )
-    affiliation_name = serializers.CharField(source="affiliation.name", read_only=True, default=None)
+    affiliation_name = serializers.CharField(
+        source="affiliation.name", read_only=True, allow_null=True, default=None
+    )
     claims = serializers.SerializerMethodField(help_text="The API list of this speaker's claims.")
 
     class Meta:
@@ -401,16 +404,7 @@ CLAIM_EXPANDABLE = ("speaker", "quotes", "topics")
 class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
     """Claims: who said what, when; filters as on the /claims/ page."""
 
-    queryset = (
-        Claim.objects.select_related("speaker__affiliation")
-        .prefetch_related(
-            Prefetch("quotes", queryset=Quote.objects.select_related("article__outlet", "claim")),
-            "topics",
-            Prefetch("rebuttals_made", queryset=Rebuttal.objects.select_related("rebutted_claim")),
-            Prefetch("rebuttals_received", queryset=Rebuttal.objects.select_related("rebutting_claim")),
-        )
-        .chronological()
-    )
+    queryset = Claim.objects.select_related("speaker__affiliation").chronological()
     serializer_class = ClaimSerializer
     filterset_class = ClaimApiFilterSet
     lookup_value_regex = ID_PATTERN
@@ -443,6 +437,22 @@ class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
         ),
         ("web_url", lambda claim: claim.get_absolute_url()),
     ]
+
+    def get_queryset(self):
+        quotes = Quote.objects.select_related("article__outlet")
+        if "quotes" not in parse_expand(self.request, self.expandable):
+            # An article's text is large and only an embedded quote's status needs it.
+            quotes = quotes.defer("article__text")
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(
+                Prefetch("quotes", queryset=quotes),
+                "topics",
+                Prefetch("rebuttals_made", queryset=Rebuttal.objects.select_related("rebutted_claim")),
+                Prefetch("rebuttals_received", queryset=Rebuttal.objects.select_related("rebutting_claim")),
+            )
+        )
 
     @extend_schema(responses={(200, "application/ld+json"): OpenApiTypes.OBJECT})
     @action(

@@ -200,9 +200,14 @@ class _Builder:
         self.unique(self.annotations["claims"], "key", "claim")
         quote_pk = 0
         quote_rows = []
-        for pk, claim in enumerate(self.annotations["claims"], start=1):
+        self.unique(self.annotations["claims"], "id", "claim")
+        for claim in self.annotations["claims"]:
             key = claim.get("key")
             where = f"claim {key}"
+            # The id is the claim's public URL, so it is curated, not derived from file order.
+            pk = claim.get("id")
+            if not isinstance(pk, int) or isinstance(pk, bool) or pk < 1:
+                self.problems.append(f"{where}: id must be a positive whole number, not {pk!r}.")
             if claim.get("speaker") not in speakers:
                 self.problems.append(f"{where}: speaker {claim.get('speaker')!r} is not in speakers.yaml.")
             self.check_choice(where, "claim_type", claim.get("claim_type"), ClaimType)

@@ -2,7 +2,7 @@
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from claims.models import (
     Claim,
@@ -150,3 +150,116 @@ class ClaimFilterSet(django_filters.FilterSet):
         if value == "-rebutted_by":
             queryset = queryset.with_rebuttal_counts()
         return queryset.order_by(*order_by)
+
+
+class FacetOption:
+    """One value of a facet: what the checkbox shows and how many claims it would match."""
+
+    def __init__(self, value, label, count, selected):
+        self.value, self.label, self.count, self.selected = value, label, count, selected
+
+
+class Facet:
+    def __init__(self, name, label, options):
+        self.name, self.label, self.options = name, label, options
+
+
+# Facets in the order the filter form shows them: (parameter, label, what to count claims by).
+FACETS = [
+    ("side", "Side", "speaker__side"),
+    ("speaker_kind", "Speaker kind", "speaker__kind"),
+    ("claim_type", "Claim type", "claim_type"),
+    ("topic", "Topic", "topics__slug"),
+    ("speaker", "Speaker", "speaker__slug"),
+    ("outlet", "Outlet", "quotes__article__outlet__slug"),
+    ("article", "Article", "quotes__article__slug"),
+]
+FACET_LABELS = {
+    "side": dict(Side.choices),
+    "speaker_kind": dict(SpeakerKind.choices),
+    "claim_type": dict(ClaimType.choices),
+}
+FACET_NAMES = {
+    "topic": ("topics__name", Topic),
+    "speaker": ("speaker__name", Speaker),
+    "outlet": ("quotes__article__outlet__name", Outlet),
+    "article": ("quotes__article__headline", Article),
+}
+
+
+def _claims_without(filterset, name):
+    """The filterset's claims under every filter but one: its already-validated values, no new queries."""
+    queryset = Claim.objects.all()
+    for filter_name, value in filterset.form.cleaned_data.items():
+        if filter_name not in (name, "ordering"):
+            queryset = filterset.filters[filter_name].filter(queryset, value)
+    return Claim.objects.filter(pk__in=queryset.order_by().values("pk"))
+
+
+def claim_facets(filterset):
+    """Facets for a valid ClaimFilterSet: each value with how many claims it would match.
+
+    A facet counts claims under every other active filter (its own is left out), so ticking a
+    second value of the same facet shows what it would add. One query per facet, whatever the rows.
+    """
+    selected = {name: [str(value) for value in filterset.data.getlist(name)] for name in filterset.filters}
+    facets = []
+    for name, label, path in FACETS:
+        claims = _claims_without(filterset, name)
+        fields = [path]
+        if name in FACET_NAMES:
+            fields.append(FACET_NAMES[name][0])
+        rows = claims.order_by().values(*fields).annotate(count=Count("pk", distinct=True))
+        options = {}
+        for row in rows:
+            value = row[path]
+            if value is None:
+                continue
+            title = row[fields[-1]] if name in FACET_NAMES else FACET_LABELS[name].get(value, value)
+            options[value] = FacetOption(value, title, row["count"], value in selected[name])
+        for value in selected[name]:
+            if value not in options:
+                title = FACET_LABELS.get(name, {}).get(value, value)
+                cleaned = filterset.form.cleaned_data.get(name) or []
+                for instance in cleaned if name in FACET_NAMES else []:
+                    if instance.slug == value:
+                        title = str(instance)
+                options[value] = FacetOption(value, title, 0, True)
+        ordered = sorted(options.values(), key=lambda option: (-option.count, option.label))
+        facets.append(Facet(name, label, ordered))
+    facets.append(_relation_facet(filterset, selected["relation"]))
+    return facets
+
+
+def _relation_facet(filterset, selected):
+    claims = _claims_without(filterset, "relation")
+    counts = claims.aggregate(
+        **{
+            value: Count(
+                "pk",
+                filter=Exists(
+                    Rebuttal.objects.filter(
+                        Q(rebutting_claim=OuterRef("pk")) | Q(rebutted_claim=OuterRef("pk")), relation=value
+                    )
+                ),
+            )
+            for value in RebuttalRelation.values
+        }
+    )
+    options = [
+        FacetOption(value, label, counts[value], value in selected)
+        for value, label in RebuttalRelation.choices
+        if counts[value] or value in selected
+    ]
+    return Facet("relation", "Rebuttal relation", options)
+
+
+def rebuttal_counts(filterset):
+    """How many claims the is_rebutted / rebuts filters would keep, under the other filters."""
+    counts = {}
+    for name, related in (("is_rebutted", "rebutted_claim"), ("rebuts", "rebutting_claim")):
+        claims = _claims_without(filterset, name)
+        linked = Exists(Rebuttal.objects.filter(**{related: OuterRef("pk")}))
+        counts[name] = claims.aggregate(yes=Count("pk", filter=linked), total=Count("pk"))
+        counts[name]["no"] = counts[name]["total"] - counts[name]["yes"]
+    return counts

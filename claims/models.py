@@ -192,8 +192,11 @@ class ClaimQuerySet(models.QuerySet):
         connection = connections[self.db]
         if connection.vendor == "postgresql":
             query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
-            return self.filter(search_vector=query).annotate(
-                search_rank=SearchRank(F("search_vector"), query)
+            # Best match first; an explicit ordering applied afterwards replaces this.
+            return (
+                self.filter(search_vector=query)
+                .annotate(search_rank=SearchRank(F("search_vector"), query))
+                .order_by("-search_rank", "said_on", "pk")
             )
         match = sqlite_fts_match(text)
         if not match:

@@ -9,4 +9,5 @@ urlpatterns = [
     path("claims/<int:pk>/", views.ClaimDetailView.as_view(), name="claim-detail"),
     path("speakers/", views.SpeakerListView.as_view(), name="speaker-list"),
     path("speakers/<slug:slug>/", views.SpeakerDetailView.as_view(), name="speaker-detail"),
+    path("timeline/", views.timeline, name="timeline"),
 ]

@@ -1,20 +1,220 @@
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.shortcuts import render
+from django.urls import reverse
 from django.views.generic import DetailView, ListView
 
-from claims.models import Claim, Speaker
+from claims.filters import ClaimFilterSet, claim_facets, rebuttal_counts
+from claims.highlighting import matching_excerpt
+from claims.jsonld import claim_jsonld
+from claims.models import Claim, Quote, Rebuttal, Side, Speaker
+from claims.timeline import timeline_layout
+from sources.models import Article, Outlet
+
+
+def filter_errors(filterset):
+    """(label, parameter, messages) for each invalid filter, for the message above the list."""
+    if filterset.is_valid():
+        return []
+    return [
+        (FILTER_LABELS.get(name, "Filters"), name if name in FILTER_LABELS else "", errors)
+        for name, errors in filterset.errors.items()
+    ]
+
+
+def filtered_claims(request):
+    """The claim FilterSet bound to the query string, and its claims (none when a filter is invalid)."""
+    filterset = ClaimFilterSet(request.GET, queryset=Claim.objects.chronological())
+    if not filterset.is_valid():
+        return filterset, Claim.objects.none()
+    return filterset, filterset.qs
+
+
+# How the removable list of active filters names each parameter.
+FILTER_LABELS = {
+    "q": "Search",
+    "speaker": "Speaker",
+    "speaker_kind": "Speaker kind",
+    "side": "Side",
+    "outlet": "Outlet",
+    "article": "Article",
+    "topic": "Topic",
+    "claim_type": "Claim type",
+    "said_from": "Said from",
+    "said_to": "Said until",
+    "is_rebutted": "Is rebutted",
+    "rebuts": "Rebuts other claims",
+    "relation": "Rebuttal relation",
+    "ordering": "Sort",
+}
+
+
+def active_filters(filterset):
+    """(parameter, filter label, value, value label) for each filter value in the query string."""
+    cleaned = filterset.form.cleaned_data if filterset.is_valid() else {}
+    chips = []
+    for name, filter_ in filterset.filters.items():
+        if name not in FILTER_LABELS or name == "ordering":
+            continue
+        values = cleaned.get(name)
+        if isinstance(values, QuerySet):  # model choices: name each by its row, no extra query
+            names = {item.slug: str(item) for item in values}
+        else:
+            names = {str(value): str(label) for value, label in getattr(filter_.field, "choices", None) or []}
+        for value in filterset.data.getlist(name):
+            if value == "":
+                continue
+            label = names.get(value, value)
+            if name in ("is_rebutted", "rebuts"):
+                label = {"true": "yes", "false": "no"}.get(value.lower(), value)
+            chips.append((name, FILTER_LABELS[name], value, label))
+    return chips
+
+
+def export_query(request):
+    """The list's filters as a query string for the API's JSON and CSV of the same claims."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 class ClaimListView(ListView):
-    queryset = Claim.objects.select_related("speaker").chronological()
     paginate_by = 25
+    template_name = "claims/claim_list.html"
+
+    def get_queryset(self):
+        self.filterset, claims = filtered_claims(self.request)
+        return claims.select_related("speaker").prefetch_related("quotes")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filterset = self.filterset
+        query = self.request.GET.get("q", "") if filterset.is_valid() else ""
+        # Rebuttal counts for this page only, so the paginator counts the plain filtered claims.
+        page = list(context["object_list"])
+        counts = {
+            row["pk"]: row
+            for row in Claim.objects.filter(pk__in=[claim.pk for claim in page])
+            .with_rebuttal_counts()
+            .values("pk", "rebutted_by_count", "rebuts_count")
+        }
+        for claim in page:
+            claim.rebutted_by_count = counts[claim.pk]["rebutted_by_count"]
+            claim.rebuts_count = counts[claim.pk]["rebuts_count"]
+            excerpts = (matching_excerpt(quote.text, query) for quote in claim.quotes.all()) if query else []
+            claim.matching_quote = next((excerpt for excerpt in excerpts if excerpt), None)
+        context.update(
+            object_list=page,
+            filterset=filterset,
+            query=query,
+            chips=active_filters(filterset),
+            filter_errors=filter_errors(filterset),
+            facets=claim_facets(filterset) if filterset.is_valid() else [],
+            rebuttal_counts=rebuttal_counts(filterset) if filterset.is_valid() else {},
+            query_string=self.request.GET.urlencode(),
+            export_query=export_query(self.request),
+            orderings=[
+                (value, label)
+                for value, (label, _) in ClaimFilterSet.ORDERINGS.items()
+                if query or value != "said_on"
+            ],
+            section="claims",
+        )
+        return context
 
 
 class ClaimDetailView(DetailView):
-    queryset = Claim.objects.select_related("speaker")
+    queryset = Claim.objects.select_related("speaker__affiliation").prefetch_related(
+        "topics", Prefetch("quotes", queryset=Quote.objects.select_related("article__outlet"))
+    )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        claim = self.object
+        context.update(
+            rebuttals_received=claim.rebuttals_received.select_related("rebutting_claim__speaker"),
+            rebuttals_made=claim.rebuttals_made.select_related("rebutted_claim__speaker"),
+            same_speaker_claims=Claim.objects.filter(speaker=claim.speaker_id)
+            .exclude(pk=claim.pk)
+            .chronological()[:10],
+            claim_url=self.request.build_absolute_uri(claim.get_absolute_url()),
+            jsonld=claim_jsonld(claim, self.request),
+            api_url=reverse("api:claim-detail", args=[claim.pk]),
+            jsonld_url=reverse("api:claim-jsonld", args=[claim.pk]),
+            section="claims",
+        )
+        return context
 
 
 class SpeakerListView(ListView):
-    queryset = Speaker.objects.all()
+    extra_context = {"section": "speakers"}
+    template_name = "claims/speaker_list.html"
+
+    def get_queryset(self):
+        speakers = Speaker.objects.select_related("affiliation").annotate(claim_count=Count("claims"))
+        # Sides in the debate's order (as on the timeline), not alphabetically.
+        return sorted(speakers, key=lambda speaker: (Side.values.index(speaker.side), speaker.name))
 
 
 class SpeakerDetailView(DetailView):
+    extra_context = {"section": "speakers"}
     queryset = Speaker.objects.select_related("affiliation")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        speaker = self.object
+        context.update(
+            members=speaker.members.order_by("name"),
+            claims=speaker.claims.with_rebuttal_counts().chronological(),
+            rebuttals_received=Rebuttal.objects.filter(rebutted_claim__speaker=speaker)
+            .select_related("rebutting_claim__speaker", "rebutted_claim")
+            .order_by("rebutted_claim__said_on", "rebutting_claim__said_on", "pk"),
+            rebuttals_made=Rebuttal.objects.filter(rebutting_claim__speaker=speaker)
+            .select_related("rebutted_claim__speaker", "rebutting_claim")
+            .order_by("rebutting_claim__said_on", "rebutted_claim__said_on", "pk"),
+        )
+        return context
+
+
+def timeline_drawing(claims, rows_by="speaker"):
+    """The layout for these claims and the rebuttals between them: two queries."""
+    claims = list(claims.select_related("speaker"))
+    ids = [claim.pk for claim in claims]
+    rebuttals = Rebuttal.objects.filter(rebutting_claim__in=ids, rebutted_claim__in=ids).values_list(
+        "rebutting_claim_id", "rebutted_claim_id", "relation"
+    )
+    return timeline_layout(claims, rebuttals, rows_by=rows_by)
+
+
+def timeline(request):
+    filterset, claims = filtered_claims(request)
+    context = {
+        "filterset": filterset,
+        "layout": timeline_drawing(claims.order_by()),
+        "chips": active_filters(filterset),
+        "filter_errors": filter_errors(filterset),
+        "sides": Side.choices,
+        "selected_sides": request.GET.getlist("side"),
+        "section": "timeline",
+    }
+    return render(request, "claims/timeline.html", context)
+
+
+def home(request):
+    counts = Claim.objects.aggregate(
+        claims=Count("pk", distinct=True),
+        rebutted=Count("pk", filter=Q(rebuttals_received__isnull=False), distinct=True),
+    )
+    context = {
+        "claim_count": counts["claims"],
+        "rebutted_count": counts["rebutted"],
+        "speaker_count": Speaker.objects.count(),
+        "article_count": Article.objects.count(),
+        "outlet_count": Outlet.objects.count(),
+        "rebuttal_count": Rebuttal.objects.count(),
+        "layout": timeline_drawing(Claim.objects.all(), rows_by="side"),
+        "most_rebutted": Claim.objects.with_rebuttal_counts()
+        .filter(rebutted_by_count__gt=0)
+        .select_related("speaker")
+        .order_by("-rebutted_by_count", "said_on", "pk")[:5],
+    }
+    return render(request, "home.html", context)

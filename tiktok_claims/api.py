@@ -9,9 +9,11 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import InvalidPage
 from django.core.paginator import Paginator as DjangoPaginator
+from django.db.models import ProtectedError
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.functional import cached_property
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import exceptions, pagination, renderers, serializers
@@ -140,6 +142,11 @@ def error_messages(error):
 
 def json_exception_handler(exc, context):
     """DRF's handler, plus Django validation errors as 400 and a clear message on 429."""
+    if isinstance(exc, ProtectedError):
+        exc = exceptions.APIException(
+            f"Cannot delete: {len(exc.protected_objects)} curated items still refer to it.", code="conflict"
+        )
+        exc.status_code = 409
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(error_messages(exc))
     if isinstance(exc, exceptions.Throttled):
@@ -150,6 +157,7 @@ def json_exception_handler(exc, context):
     return exception_handler(exc, context)
 
 
+@csrf_exempt  # it changes nothing, and a write to an unknown URL should hear 404, not a CSRF page
 def api_not_found(request, path=""):
     """Unknown URLs under /api/ answer with JSON, not the HTML 404 page."""
     if not request.path.endswith("/"):
@@ -223,7 +231,7 @@ class ApiViewMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        if response.status_code >= 400 and not isinstance(response.accepted_renderer, renderers.JSONRenderer):
+        if response.status_code >= 400 and response.accepted_renderer.media_type != "application/json":
             response.accepted_renderer = renderers.JSONRenderer()
             response.accepted_media_type = "application/json"
         return response
@@ -256,9 +264,10 @@ ERROR_SCHEMA = {
 
 ERROR_RESPONSES = {
     "400": "A parameter or field is invalid; its name is the key.",
-    "401": "Authentication is required to write.",
-    "403": "The user lacks the permission for this write.",
+    "401": "Authentication failed (a bad token) or is required to write.",
+    "403": "The user lacks the permission for this write, or a session write lacks its CSRF token.",
     "404": "No such item, page or URL.",
+    "409": "Refused: curated items still refer to the item being deleted.",
     "429": "Too many anonymous requests; see Retry-After.",
 }
 
@@ -281,6 +290,9 @@ PARAMETER_DESCRIPTIONS = {
     "published_from": "Published on or after this day (YYYY-MM-DD).",
     "published_to": "Published on or before this day (YYYY-MM-DD).",
     "search": "Words to look for.",
+    "slug": "The item's slug, the last part of its url.",
+    "id": "The item's numeric id, the last part of its url.",
+    "format": "json (default) or csv; csv is the whole filtered list, not one page.",
     "ordering": "Sort order; a leading - reverses it.",
     "page_size": f"Items per page, 1 to {MAX_PAGE_SIZE}.",
 }
@@ -307,7 +319,7 @@ def describe_operations(result, generator, request, public):
                         "schema": {"type": "string", "description": "CSV with a header row."}
                     }
             for status, description in ERROR_RESPONSES.items():
-                if method == "get" and status in {"401", "403"}:
+                if status == "409" and method != "delete":
                     continue
                 responses.setdefault(
                     status,

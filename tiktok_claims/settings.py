@@ -236,7 +236,13 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'"],
+        # Two fixed <style> blocks of third-party pages, allowed by hash (that exact text only):
+        # DRF's browsable API (its Pygments code colours) and drf-spectacular's Swagger UI page.
+        "style-src": [
+            "'self'",
+            "'sha256-1kn+agGaGZdaFPNbx228buXQB9KXcy9RVE6NMUiW4SQ='",
+            "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='",
+        ],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
@@ -247,10 +253,11 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# django-axes: after AXES_FAILURE_LIMIT failed logins for one username from one address, that
-# pair is locked out for AXES_COOLOFF_HOURS; the lockout page says so (templates/axes_lockout.html).
+# django-axes (its backend first, its middleware in MIDDLEWARE): after AXES_FAILURE_LIMIT failed
+# logins for one username from one address, that pair is locked out for AXES_COOLOFF_HOURS; the
+# lockout page says so (templates/axes_lockout.html).
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "tiktok_claims.authentication.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))

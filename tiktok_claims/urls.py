@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
+
+from claims import views as claim_views
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", claim_views.home, name="home"),
     path("", include("claims.urls")),
     path("", include("sources.urls")),
     path("admin/", admin.site.urls),

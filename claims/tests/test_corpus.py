@@ -195,6 +195,58 @@ def test_month_precision_date_must_start_its_period(annotations_copy):
         corpus.build_fixture(annotations_copy)
 
 
+def test_claim_ids_are_curated_and_unique(annotations_copy):
+    """A claim's id is its public URL: a duplicate or missing id is refused, naming the claim."""
+
+    def break_ids(claims):
+        claims["penetrum-chinese-ip-addresses"]["id"] = claims["pompeo-prague-enormous-data-sets"]["id"]
+        del claims["pompeo-prague-national-security-issue"]["id"]
+
+    edit_claims(annotations_copy, break_ids)
+
+    with pytest.raises(corpus.CorpusError) as error:
+        corpus.build_fixture(annotations_copy)
+    assert "id is used twice" in str(error.value)
+    assert "claim pompeo-prague-national-security-issue: id must be a positive whole number" in str(
+        error.value
+    )
+
+
+def test_removing_a_claim_keeps_the_other_claims_urls(annotations_copy):
+    """Deleting one claim from the annotations leaves every other claim's id unchanged."""
+    before = {
+        row["fields"]["key"]: row["pk"]
+        for row in corpus.build_rows(corpus.ANNOTATIONS_DIR, corpus.SEEDS_DIR)
+        if row["model"] == "claims.claim"
+    }
+    path = annotations_copy / "claims.yaml"
+    claims = yaml.safe_load(path.read_text(encoding="utf-8"))
+    removed = claims.pop(0)["key"]
+    path.write_text(yaml.safe_dump(claims, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (annotations_copy / "rebuttals.yaml").write_text(
+        yaml.safe_dump(
+            [
+                rebuttal
+                for rebuttal in yaml.safe_load(
+                    (annotations_copy / "rebuttals.yaml").read_text(encoding="utf-8")
+                )
+                if removed not in (rebuttal["rebutting"], rebuttal["rebutted"])
+            ],
+            allow_unicode=True,
+            sort_keys=False,
+        ),
+        encoding="utf-8",
+    )
+
+    after = {
+        row["fields"]["key"]: row["pk"]
+        for row in corpus.build_rows(annotations_copy, corpus.SEEDS_DIR)
+        if row["model"] == "claims.claim"
+    }
+    del before[removed]
+    assert after == before
+
+
 def test_loaded_corpus_passes_check_corpus(loaded_corpus):
     """The committed fixture loads, every quote verifies exact, and check_corpus prints 0 problems."""
     output, error = run_check_corpus()

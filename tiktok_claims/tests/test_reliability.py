@@ -61,6 +61,23 @@ def test_page_answers_503_when_the_connection_dies_mid_request(client):
 
 
 @pytest.mark.django_db
+def test_api_answers_503_in_json_while_the_database_is_down(client):
+    """API clients get a JSON 503 with Retry-After, then data again when the database is back."""
+    ClaimFactory(summary="ByteDance must divest.")
+    with refuse_connections():
+        down = client.get("/api/claims/")
+    assert down.status_code == 503
+    assert down["Content-Type"] == "application/json"
+    assert down["Retry-After"] == "10"
+    assert down.json() == {
+        "detail": "The database is unreachable for a moment. Please try again in a few seconds."
+    }
+    back = client.get("/api/claims/")
+    assert back.status_code == 200
+    assert "ByteDance must divest." in back.content.decode()
+
+
+@pytest.mark.django_db
 def test_admin_answers_503_while_the_database_is_down(client, admin_user):
     """The admin, which reads the session and user from the database, also gets a 503."""
     client.force_login(admin_user)

@@ -1,0 +1,61 @@
+"""Template helpers for the research pages."""
+
+import json
+
+from django import template
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from claims.highlighting import highlight_words, is_anchored, quote_context
+
+register = template.Library()
+
+# The escapes Django's json_script uses, so a "</script>" inside a string cannot end the block.
+JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.filter
+def highlight(text, query):
+    """The text with the words of the search query marked."""
+    return highlight_words(str(text), query)
+
+
+@register.simple_tag
+def jsonld(value):
+    """A schema.org JSON-LD data block, escaped like json_script."""
+    payload = json.dumps(value, ensure_ascii=False, sort_keys=True).translate(JSON_SCRIPT_ESCAPES)
+    return mark_safe(f'<script type="application/ld+json">{payload}</script>')
+
+
+@register.simple_tag
+def quote_in_context(quote):
+    """The quote inside the sentences around it in its article, the quote marked."""
+    if not is_anchored(quote.article.text, quote):
+        return mark_safe(
+            f'<mark class="quote">{escape(quote.text)}</mark> '
+            '<strong class="stale">(not found at its recorded place in the article: '
+            "the anchor needs a curator)</strong>"
+        )
+    before, words, after = quote_context(quote.article.text, quote.start, quote.end)
+    return mark_safe(f'{escape(before)}<mark class="quote">{escape(words)}</mark>{escape(after)}')
+
+
+@register.simple_tag(takes_context=True)
+def query_without(context, name, value=None):
+    """The current query string without one filter value (or the whole parameter), page reset."""
+    query = context["request"].GET.copy()
+    query.pop("page", None)
+    if value is None:
+        query.pop(name, None)
+    else:
+        query.setlist(name, [item for item in query.getlist(name) if item != str(value)])
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def query_with_page(context, page):
+    """The current query string pointing at another page."""
+    query = context["request"].GET.copy()
+    query["page"] = page
+    return f"?{query.urlencode()}"

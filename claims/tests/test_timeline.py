@@ -1,0 +1,121 @@
+import datetime
+import random
+from types import SimpleNamespace
+
+import pytest
+
+from claims.timeline import TimeScale, timeline_layout
+
+
+def speaker(pk, side="us_government"):
+    return SimpleNamespace(
+        pk=pk,
+        name=f"Speaker {pk}",
+        slug=f"speaker-{pk}",
+        side=side,
+        get_absolute_url=lambda: f"/speakers/speaker-{pk}/",
+    )
+
+
+def claim(pk, who, day, precision="day"):
+    """A claim-like object with what the layout reads."""
+    return SimpleNamespace(
+        pk=pk,
+        speaker=who,
+        said_on=day,
+        said_on_precision=precision,
+        summary=f"Claim {pk}",
+        said_on_display=str(day),
+        get_absolute_url=lambda: f"/claims/{pk}/",
+    )
+
+
+def test_no_claims_is_an_empty_layout():
+    """Nothing to draw gives an empty layout, not an error."""
+    assert timeline_layout([], []).is_empty
+
+
+def test_rows_are_grouped_by_side_in_the_debate_order():
+    """US government first, then TikTok/ByteDance, then independent; a heading above each group."""
+    tiktok, state, lab = speaker(1, "tiktok_bytedance"), speaker(2), speaker(3, "independent")
+    claims = [
+        claim(1, lab, datetime.date(2020, 1, 5)),
+        claim(2, tiktok, datetime.date(2020, 2, 5)),
+        claim(3, state, datetime.date(2020, 3, 5)),
+    ]
+    layout = timeline_layout(claims, [])
+    assert [label.label for label in layout.labels] == [
+        "US government",
+        "Speaker 2",
+        "TikTok / ByteDance",
+        "Speaker 1",
+        "Independent and others",
+        "Speaker 3",
+    ]
+
+
+def test_close_claims_share_a_counted_mark_linking_to_the_filtered_list():
+    """Two claims a day apart by one speaker become one mark "2" opening those claims."""
+    who = speaker(1)
+    claims = [
+        claim(1, who, datetime.date(2020, 8, 2)),
+        claim(2, who, datetime.date(2020, 8, 3)),
+        claim(3, who, datetime.date(2021, 6, 1)),
+    ]
+    layout = timeline_layout(claims, [])
+    counts = sorted(mark.count for mark in layout.marks)
+    assert counts == [1, 2]
+    grouped = next(mark for mark in layout.marks if mark.count == 2)
+    assert grouped.href == "/claims/?speaker=speaker-1&said_from=2020-08-02&said_to=2020-08-03"
+    single = next(mark for mark in layout.marks if mark.count == 1)
+    assert single.href == "/claims/3/"
+
+
+def test_rebuttals_are_drawn_between_the_marks_of_both_claims():
+    """A rebuttal becomes a curve; one whose claim is not drawn is left out."""
+    a, b = speaker(1), speaker(2, "tiktok_bytedance")
+    claims = [claim(1, a, datetime.date(2020, 8, 2)), claim(2, b, datetime.date(2020, 8, 20))]
+    layout = timeline_layout(claims, [(2, 1, "denies"), (2, 99, "disputes")])
+    assert [link.relation for link in layout.links] == ["denies"]
+    assert layout.links[0].path.startswith("M ")
+
+
+def test_month_claims_sit_mid_month_with_a_bar_across_it():
+    """A claim known to the month is placed mid-month and shows its period."""
+    who = speaker(1)
+    layout = timeline_layout([claim(1, who, datetime.date(2020, 7, 1), "month")], [])
+    mark = layout.marks[0]
+    assert mark.period_start_x < mark.x < mark.period_end_x
+    assert mark.shows_period
+
+
+def test_busy_months_are_wider_than_empty_ones_and_time_runs_forwards():
+    """The scale widens months with claims and never runs backwards."""
+    who = speaker(1)
+    scale = TimeScale([claim(1, who, datetime.date(2020, 8, 2))], 0, 1000)
+    august = scale.x(datetime.date(2020, 9, 1)) - scale.x(datetime.date(2020, 8, 1))
+    march = scale.x(datetime.date(2020, 4, 1)) - scale.x(datetime.date(2020, 3, 1))
+    assert august == pytest.approx(8 * march)
+    days = [datetime.date(2020, 1, 1) + datetime.timedelta(days=n) for n in range(366)]
+    xs = [scale.x(day) for day in days]
+    assert xs == sorted(xs) and xs[0] == 0 and scale.x(datetime.date(2021, 1, 1)) == 1000
+
+
+def test_many_claims_stay_a_bounded_number_of_marks():
+    """5,000 claims by one speaker draw at most one mark per minimum gap across the plot."""
+    who, other = speaker(1), speaker(2, "independent")
+    rng = random.Random(4)
+    claims = [
+        claim(
+            n,
+            who if n % 2 else other,
+            datetime.date(2020, 1, 1) + datetime.timedelta(days=rng.randrange(1000)),
+        )
+        for n in range(5000)
+    ]
+    rebuttals = [(n, n + 1, "denies") for n in range(0, 4998, 2)]
+    layout = timeline_layout(claims, rebuttals)
+    plot_width = layout.plot_right - layout.plot_left
+    assert sum(mark.count for mark in layout.marks) == 5000
+    assert len(layout.marks) <= 2 * (plot_width / 20 + 1)
+    assert len(layout.links) <= len(layout.marks) ** 2

@@ -1,0 +1,555 @@
+import datetime
+import html as html_module
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from claims.models import ClaimType, RebuttalRelation, Side
+from claims.tests.conftest import quote_at
+from claims.tests.factories import ClaimFactory, QuoteFactory, RebuttalFactory, SpeakerFactory, TopicFactory
+from sources.tests.factories import ArticleFactory
+
+pytestmark = pytest.mark.django_db
+
+CLAIMS = reverse("claims:claim-list")
+
+
+def text_of(response):
+    """The page's visible text, tags stripped and spaces collapsed."""
+    html = response.content.decode()
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return html_module.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip())
+
+
+def summaries(response):
+    """The claim summaries listed on a claim list page, in order."""
+    return [
+        html_module.unescape(re.sub(r"<[^>]+>", "", summary))
+        for summary in re.findall(
+            r'<h3 class="claim-summary"><a [^>]*>(.*?)</a>', response.content.decode(), flags=re.S
+        )
+    ]
+
+
+def make_many(count):
+    """count claims, each quoted in its own article and rebutted once, for query budgets."""
+    for number in range(count):
+        quote = QuoteFactory(claim__said_on=datetime.date(2020, 1, 1) + datetime.timedelta(days=number))
+        quote.claim.topics.add(TopicFactory())
+        RebuttalFactory(rebutted_claim=quote.claim)
+
+
+# /claims/
+
+
+def test_claim_list_shows_claims_in_time_order_with_speaker_and_date(client, debate):
+    """The list starts with the oldest claim and shows who said it and when."""
+    response = client.get(CLAIMS)
+    assert response.status_code == 200
+    assert summaries(response) == [
+        debate.earlier.summary,
+        debate.denial.summary,
+        debate.allegation.summary,
+        debate.finding.summary,
+    ]
+    assert "Mike Pompeo · 6 July 2020" in text_of(response)
+    assert "August 2020" in text_of(response)
+    assert "1 August 2020" not in text_of(response)
+
+
+def test_claim_list_pages_by_25(client):
+    """30 claims make two pages of 25 and 5, with links between them."""
+    for number in range(30):
+        ClaimFactory(said_on=datetime.date(2020, 1, 1) + datetime.timedelta(days=number))
+    first = client.get(CLAIMS)
+    assert len(summaries(first)) == 25
+    assert "30 claims" in text_of(first) and "Page 1 of 2" in text_of(first)
+    assert 'href="?page=2"' in first.content.decode()
+    second = client.get(CLAIMS, {"page": 2})
+    assert len(summaries(second)) == 5
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("speaker=mike-pompeo", ["earlier", "allegation"]),
+        ("speaker=mike-pompeo&speaker=tiktok", ["earlier", "denial", "allegation"]),
+        ("speaker_kind=company", ["denial"]),
+        ("side=independent", ["finding"]),
+        ("outlet=reuters", ["earlier", "denial", "allegation", "finding"]),
+        ("article=pompeo-tiktok-feeds-data&claim_type=denial", ["denial"]),
+        ("topic=data-access", ["allegation"]),
+        ("claim_type=finding", ["finding"]),
+        ("said_from=2020-08-15&said_to=2020-08-31", ["denial"]),
+        ("said_from=2021-01-01", ["finding"]),
+        ("said_to=2020-07-31", ["earlier"]),
+        ("is_rebutted=true", ["allegation"]),
+        ("is_rebutted=false&rebuts=false", ["earlier"]),
+        ("rebuts=true", ["denial", "finding"]),
+        ("relation=disputes", ["allegation", "finding"]),
+        ("ordering=-said_on", ["finding", "allegation", "denial", "earlier"]),
+        ("ordering=-rebutted_by", ["allegation", "earlier", "denial", "finding"]),
+    ],
+)
+def test_every_filter_and_sort_changes_the_list(client, debate, query, expected):
+    """Each filter and ordering in the query string narrows or orders the claims shown."""
+    response = client.get(f"{CLAIMS}?{query}")
+    assert response.status_code == 200
+    assert summaries(response) == [getattr(debate, name).summary for name in expected]
+
+
+def test_facets_count_claims_for_each_value(client, debate):
+    """Beside each filter value is how many claims it would match under the other filters."""
+    html = client.get(CLAIMS, {"side": "us_government"}).content.decode()
+    side_options = dict(
+        re.findall(r'name="side" value="(\w+)".*?<span class="count">(\d+)</span>', html, re.S)
+    )
+    # The side facet ignores its own filter, so the other sides keep their counts.
+    assert side_options == {"us_government": "2", "tiktok_bytedance": "1", "independent": "1"}
+    types = dict(
+        re.findall(r'name="claim_type" value="(\w+)".*?<span class="count">(\d+)</span>', html, re.S)
+    )
+    assert types == {"allegation": "2"}
+    assert re.search(r'value="mike-pompeo"[^>]*>\s*<label[^>]*>Mike Pompeo <span class="count">2', html)
+    assert "Yes (1)" in html  # is rebutted, among the two US government claims
+
+
+def test_active_filters_are_listed_with_links_removing_each(client, debate):
+    """Each active filter shows its value and a link to the same list without it."""
+    response = client.get(CLAIMS, {"speaker": ["mike-pompeo", "tiktok"], "claim_type": "denial"})
+    text = text_of(response)
+    assert "Speaker: Mike Pompeo" in text and "Claim type: Denial" in text
+    html = response.content.decode()
+    assert (
+        'href="?speaker=tiktok&amp;claim_type=denial" aria-label="Remove filter Speaker: Mike Pompeo"' in html
+    )
+    assert (
+        'href="?speaker=mike-pompeo&amp;speaker=tiktok" aria-label="Remove filter Claim type: Denial"' in html
+    )
+
+
+def test_list_links_to_the_same_claims_as_json_and_csv(client, debate):
+    """The export links carry the page's filters to the API, without the page number."""
+    html = client.get(CLAIMS, {"side": "independent", "page": "1"}).content.decode()
+    assert 'href="/api/claims/?side=independent&amp;format=csv"' in html
+    csv = client.get("/api/claims/?side=independent&format=csv")
+    assert csv.status_code == 200 and debate.finding.summary in csv.content.decode()
+    assert debate.allegation.summary not in csv.content.decode()
+
+
+def test_empty_result_says_so_and_offers_a_way_back(client, debate):
+    """Filters matching nothing show a clear empty state, not a blank page."""
+    text = text_of(client.get(CLAIMS, {"claim_type": "statistic"}))
+    assert "0 claims" in text
+    assert "No claims match these filters" in text
+
+
+@pytest.mark.parametrize(
+    "query, parameter, message",
+    [
+        ("said_from=garbage", "said_from", "Enter a valid date"),
+        ("speaker=99999", "speaker", "Select a valid choice"),
+        ("q=data%00", "q", "NUL character"),
+        ("speaker=%00", "speaker", "NUL character"),
+        ("is_rebutted=perhaps&said_to=2020-13-45", "said_to", "Enter a valid date"),
+        ("ordering=sideways", "ordering", "Select a valid choice"),
+    ],
+)
+def test_bad_filter_values_give_a_message_not_an_error(client, debate, query, parameter, message):
+    """Bad input answers 200 with a message naming the parameter and the problem, and lists no claims."""
+    response = client.get(f"{CLAIMS}?{query}")
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "Some filters could not be used" in text and message in text
+    assert re.search(rf"\(\s*{parameter}\s*\):", text)
+    assert summaries(response) == []
+
+
+@pytest.mark.parametrize("page", ["999", "0", "garbage", "%00"])
+def test_page_out_of_range_is_a_styled_404(client, debate, page):
+    """?page=999 is not a page of results: 404 with the site's own page."""
+    response = client.get(f"{CLAIMS}?page={page}")
+    assert response.status_code == 404
+    assert "Page not found" in text_of(response)
+    assert "search the claims" in text_of(response)
+
+
+def test_search_finds_words_in_summaries_quotes_and_speaker_names_and_marks_them(client, debate):
+    """?q= matches a summary, a quote or a speaker's name, and marks the matched words."""
+    response = client.get(CLAIMS, {"q": "transmission"})
+    assert summaries(response) == [debate.finding.summary]
+    assert '<mark class="match">transmission</mark>' in response.content.decode()
+    by_quote = client.get(CLAIMS, {"q": "asked"})
+    assert summaries(by_quote) == [debate.denial.summary]
+    assert 'if <mark class="match">asked</mark>' in by_quote.content.decode()
+    by_speaker = client.get(CLAIMS, {"q": "Pompeo"})
+    assert set(summaries(by_speaker)) == {debate.allegation.summary, debate.earlier.summary}
+    assert '<mark class="match">Pompeo</mark>' in by_speaker.content.decode()
+    assert "matching “Pompeo”" in text_of(by_speaker)
+
+
+def test_search_needs_every_word_and_combines_with_filters(client, debate):
+    """Two words must both match; a search narrows further with other filters."""
+    assert summaries(client.get(CLAIMS, {"q": "never provided"})) == [debate.denial.summary]
+    assert summaries(client.get(CLAIMS, {"q": "Chinese government", "ordering": "said_on"})) == [
+        debate.earlier.summary,  # its quote holds the words, not its summary
+        debate.denial.summary,
+    ]
+    assert summaries(client.get(CLAIMS, {"q": "data", "side": "independent"})) == [debate.finding.summary]
+    assert summaries(client.get(CLAIMS, {"q": "zeppelin"})) == []
+
+
+def test_search_escapes_html_in_the_query_and_the_text(client, debate):
+    """A query with markup is shown as text, never as markup."""
+    response = client.get(CLAIMS, {"q": "<script>alert(1)</script>"})
+    assert response.status_code == 200
+    assert "<script>alert(1)" not in response.content.decode()
+    assert "&lt;script&gt;" in response.content.decode()
+
+
+# /claims/<id>/
+
+
+def test_claim_page_shows_what_a_researcher_needs(client, debate):
+    """Summary, speaker, date, venue, type, topics, the quote in its context, and the cite block."""
+    response = client.get(debate.allegation.get_absolute_url())
+    text = text_of(response)
+    html = response.content.decode()
+    assert debate.allegation.summary in text
+    assert f'href="{debate.pompeo.get_absolute_url()}"' in html
+    assert "3 August 2020 (known to the day)" in text
+    assert "Press briefing, Washington" in text
+    assert "Allegation" in text and "Data access" in text
+    # The quote sits in its sentence, marked, with its attribution and a link to its anchor.
+    assert (
+        'Secretary of State Mike Pompeo said on Monday that <mark class="quote">TikTok was feeding data '
+        "directly to the Chinese Communist Party</mark>" in html
+    )
+    assert "He offered no evidence." in text
+    assert "Reported speech, attributed with “Mike Pompeo said on Monday”" in text
+    assert f'href="{debate.article.get_absolute_url()}#{debate.allegation_quote.anchor_id}"' in html
+    assert (
+        "Mike Pompeo, “TikTok feeds user data directly to the Chinese Communist Party.”, 3 August 2020"
+        in text
+    )
+    assert f"http://testserver/claims/{debate.allegation.pk}/" in text
+    assert f'href="/api/claims/{debate.allegation.pk}/jsonld/"' in html
+
+
+def test_claim_page_shows_month_precision_as_a_month(client, debate):
+    """A claim known only to the month shows "August 2020", never a made-up day."""
+    text = text_of(client.get(debate.denial.get_absolute_url()))
+    assert "August 2020 (known to the month)" in text
+    assert "1 August 2020" not in text
+
+
+def test_claim_page_lists_rebuttals_both_ways_with_relation_and_note(client, debate):
+    """The rebutted claim lists who answered it; the answering claim lists what it answers."""
+    rebutted = text_of(client.get(debate.allegation.get_absolute_url()))
+    assert (
+        f"{debate.denial.summary} — TikTok, August 2020, denies this claim: "
+        "The company answers the allegation directly." in rebutted
+    )
+    assert f"{debate.finding.summary} — Citizen Lab, 22 March 2021, disputes this claim" in rebutted
+    rebutting = text_of(client.get(debate.denial.get_absolute_url()))
+    assert f"This claim denies {debate.allegation.summary} — Mike Pompeo, 3 August 2020" in rebutting
+    assert "No claim in the database answers this one." in rebutting
+
+
+def test_claim_page_lists_other_claims_by_the_same_speaker(client, debate):
+    """Other claims by the same speaker are listed, not the claim itself."""
+    response = client.get(debate.allegation.get_absolute_url())
+    section = text_of(response).split("Other claims by Mike Pompeo", 1)[1].split("Cite this", 1)[0]
+    assert debate.earlier.summary in section
+    assert debate.allegation.summary not in section
+
+
+def test_claim_page_embeds_schema_org_claim_json_ld_safely_escaped(client, debate):
+    """The JSON-LD block parses, describes the claim, and a </script> in the text cannot end it."""
+    debate.allegation.summary = "Data goes </script><script>alert(1)</script> & more"
+    debate.allegation.save()
+    html = client.get(debate.allegation.get_absolute_url()).content.decode()
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, flags=re.S)
+    assert len(blocks) == 1
+    assert "<" not in blocks[0] and "&" not in blocks[0]
+    document = json.loads(blocks[0])
+    assert document["@type"] == "Claim"
+    assert document["author"]["name"] == "Mike Pompeo"
+    assert document["appearance"][0]["headline"] == debate.article.headline
+    assert "Data goes </script><script>alert(1)</script> & more" in json.dumps(document, ensure_ascii=False)
+
+
+def test_unknown_claim_is_a_styled_404(client, db):
+    """A claim id that does not exist answers 404 with the site's page."""
+    response = client.get("/claims/99999/")
+    assert response.status_code == 404
+    assert "Page not found" in text_of(response)
+
+
+# /speakers/
+
+
+def test_speaker_list_groups_speakers_by_side_with_claim_counts(client, debate):
+    """Speakers appear under their side with their kind, role and number of claims."""
+    text = text_of(client.get(reverse("claims:speaker-list")))
+    assert "US government Speaker Kind Role Claims Mike Pompeo Person U.S. Secretary of State" in text
+    assert "U.S. Department of State Government body 0" in text
+    assert (
+        text.index("US government") < text.index("TikTok / ByteDance") < text.index("Independent and others")
+    )
+    assert "TikTok / ByteDance" in text and "Independent and others" in text
+
+
+def test_speaker_page_shows_who_they_are_their_claims_and_rebuttals(client, debate):
+    """Kind, role, affiliation, claims in time order, who rebutted them and whom they rebutted."""
+    response = client.get(debate.pompeo.get_absolute_url())
+    text = text_of(response)
+    assert "Kind Person" in text and "Role at the time U.S. Secretary of State" in text
+    assert "Affiliation U.S. Department of State" in text
+    assert text.index(debate.earlier.summary) < text.index(debate.allegation.summary)
+    assert f"TikTok denies “ {debate.allegation.summary} ”: {debate.denial.summary}" in text
+    assert "Citizen Lab disputes" in text
+    assert "Mike Pompeo rebuts no one in the database." in text
+    tiktok = text_of(client.get(debate.tiktok.get_absolute_url()))
+    assert f"“ {debate.denial.summary} ” denies Mike Pompeo : {debate.allegation.summary}" in tiktok
+
+
+def test_organisation_page_lists_the_people_speaking_for_it(client, debate):
+    """An organisation's page links the speakers affiliated with it."""
+    html = client.get(debate.government.get_absolute_url()).content.decode()
+    assert f'<a href="{debate.pompeo.get_absolute_url()}">Mike Pompeo</a>' in html
+
+
+def test_unknown_speaker_is_a_404(client, db):
+    """An unknown speaker slug answers 404."""
+    assert client.get("/speakers/nobody-at-all/").status_code == 404
+
+
+# /timeline/
+
+
+def test_timeline_draws_every_claim_as_a_link_grouped_by_side(client, debate):
+    """Each claim is a mark linking to its page; speakers are grouped under their side."""
+    response = client.get(reverse("claims:timeline"))
+    html = response.content.decode()
+    assert "<svg" in html
+    for claim in (debate.allegation, debate.denial, debate.finding, debate.earlier):
+        assert f'<a href="{claim.get_absolute_url()}" aria-label="' in html
+    text = text_of(response)
+    assert text.index("US government") < text.index("Mike Pompeo") < text.index("TikTok / ByteDance")
+    assert text.index("TikTok / ByteDance") < text.index("Independent and others") < text.index("Citizen Lab")
+    assert html.count('class="rebuttal-link relation-denies"') == 1
+    assert html.count('class="rebuttal-link relation-disputes"') == 1
+
+
+def test_timeline_accepts_the_claim_list_filters(client, debate):
+    """?side= keeps only that side's marks; bad filters give the same message as the list."""
+    html = client.get(reverse("claims:timeline"), {"side": "independent"}).content.decode()
+    assert f'href="{debate.finding.get_absolute_url()}"' in html
+    assert f'href="{debate.allegation.get_absolute_url()}"' not in html
+    assert "rebuttal-link" not in html  # the rebutted claim is filtered out
+    bad = client.get(reverse("claims:timeline"), {"said_from": "garbage"})
+    assert bad.status_code == 200 and "Enter a valid date" in text_of(bad)
+    empty = client.get(reverse("claims:timeline"), {"claim_type": "statistic"})
+    assert "No claims to draw for these filters." in text_of(empty)
+
+
+# /articles/
+
+
+def test_article_list_shows_outlet_date_and_quote_counts(client, debate):
+    """Each article with its outlet, date and how many quotes and claims it holds."""
+    text = text_of(client.get(reverse("sources:article-list")))
+    assert f"{debate.article.headline} Reuters 3 August 2020 4 4" in text
+
+
+def test_article_page_highlights_every_quote_with_an_anchor_and_a_claim_link(client, debate):
+    """Every quote is marked, carries its anchor id once, and links to its claim."""
+    html = client.get(debate.article.get_absolute_url()).content.decode()
+    for quote in (debate.allegation_quote, debate.denial_quote, debate.finding_quote, debate.fragment_quote):
+        assert html.count(f'id="{quote.anchor_id}"') == 1
+        assert f'href="{quote.claim.get_absolute_url()}"' in html
+    assert (
+        f'<mark class="quote" id="{debate.allegation_quote.anchor_id}" data-claim="{debate.allegation.pk}">'
+        "TikTok was feeding data directly to the Chinese Communist Party</mark>" in html
+    )
+
+
+def test_article_page_nests_overlapping_quotes(client, debate):
+    """A quote inside another is marked inside the outer mark, both ids present."""
+    html = client.get(debate.article.get_absolute_url()).content.decode()
+    outer, inner = debate.denial_quote, debate.fragment_quote
+    assert (
+        f'<mark class="quote" data-claim="{outer.claim_id}"><mark class="quote" id="{inner.anchor_id}" '
+        f'data-claim="{inner.claim_id}">user data to the Chinese government</mark></mark>' in html
+    )
+    assert (
+        f'<mark class="quote" id="{outer.anchor_id}" data-claim="{outer.claim_id}">We have never provided'
+        in html
+    )
+
+
+def test_unknown_article_is_a_404(client, db):
+    """An unknown article slug answers 404."""
+    assert client.get("/articles/no-such-article/").status_code == 404
+
+
+# /
+
+
+def test_home_shows_counts_timeline_most_rebutted_and_entry_points(client, debate):
+    """The start page: numbers, a small timeline by side, the most rebutted claim, links onward."""
+    response = client.get("/")
+    text = text_of(response)
+    assert "4 claims" in text and "1 rebutted" in text and "4 speakers" in text
+    assert "1 articles from 1 outlets" in text and "2 rebuttals" in text
+    assert 'class="timeline timeline-compact"' in response.content.decode()
+    most = text.split("Most rebutted claims", 1)[1]
+    assert most.strip().startswith(debate.allegation.summary)
+    assert "rebutted by 2" in most
+    assert f'href="{CLAIMS}?claim_type=denial"' in response.content.decode()
+
+
+def test_home_with_an_empty_database_still_answers(client, db):
+    """No data yet: the start page says so instead of failing."""
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "No rebuttals recorded yet." in text_of(response)
+
+
+def test_every_page_has_landmarks_navigation_and_no_inline_script_or_style(client, debate):
+    """One layout: main landmark, navigation, no inline code the Content-Security-Policy would block."""
+    pages = [
+        "/",
+        CLAIMS,
+        debate.allegation.get_absolute_url(),
+        reverse("claims:speaker-list"),
+        debate.pompeo.get_absolute_url(),
+        reverse("sources:article-list"),
+        debate.article.get_absolute_url(),
+        reverse("claims:timeline"),
+    ]
+    for url in pages:
+        html = client.get(url).content.decode()
+        assert '<main id="main"' in html and '<nav aria-label="Main">' in html, url
+        assert " style=" not in html and "<style" not in html, url
+        for script in re.findall(r"<script\b[^>]*>", html):
+            assert 'type="application/ld+json"' in script, url
+
+
+# Query budgets: the same number of queries for 3 rows as for 30.
+
+
+def pinned(django_assert_max_num_queries, client, url, budget):
+    response = None
+    with django_assert_max_num_queries(budget):
+        response = client.get(url)
+    assert response.status_code == 200
+    return response
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_list_pages_keep_their_query_budget_as_rows_grow(client, django_assert_max_num_queries, rows):
+    """Claim, speaker and article lists, timeline and home use a fixed number of queries."""
+    make_many(rows)
+    quote = QuoteFactory(claim__speaker__slug="pompeo", article__slug="story", article__outlet__slug="wire")
+    quote.claim.topics.add(TopicFactory(slug="data"))
+    pinned(django_assert_max_num_queries, client, CLAIMS, 14)
+    pinned(
+        django_assert_max_num_queries, client, f"{CLAIMS}?q=data&side=us_government&ordering=-rebutted_by", 14
+    )
+    every_model_filter = f"{CLAIMS}?speaker=pompeo&topic=data&article=story&outlet=wire"
+    assert summaries(pinned(django_assert_max_num_queries, client, every_model_filter, 26)) == [
+        quote.claim.summary
+    ]
+    pinned(django_assert_max_num_queries, client, reverse("claims:speaker-list"), 1)
+    pinned(django_assert_max_num_queries, client, reverse("sources:article-list"), 1)
+    pinned(django_assert_max_num_queries, client, f"{reverse('claims:timeline')}?side=us_government", 2)
+    pinned(django_assert_max_num_queries, client, "/", 8)
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_detail_pages_keep_their_query_budget_as_rows_grow(client, django_assert_max_num_queries, rows):
+    """A claim, speaker or article with many quotes and rebuttals uses a fixed number of queries."""
+    speaker = SpeakerFactory(affiliation=SpeakerFactory())
+    article = ArticleFactory()
+    claim = ClaimFactory(speaker=speaker)
+    for _ in range(rows):
+        other = ClaimFactory(speaker=speaker, claim_type=ClaimType.DENIAL)
+        QuoteFactory(claim=other, article=article)
+        RebuttalFactory(rebutting_claim=other, rebutted_claim=claim)
+        RebuttalFactory(
+            rebutting_claim=claim, rebutted_claim=ClaimFactory(), relation=RebuttalRelation.QUALIFIES
+        )
+        claim.topics.add(TopicFactory())
+        SpeakerFactory(affiliation=speaker)
+    QuoteFactory(claim=claim, article=article, text="a spokesperson said")
+    pinned(django_assert_max_num_queries, client, claim.get_absolute_url(), 6)
+    pinned(django_assert_max_num_queries, client, speaker.get_absolute_url(), 5)
+    pinned(django_assert_max_num_queries, client, article.get_absolute_url(), 2)
+
+
+def test_month_precision_claims_match_overlapping_ranges_on_the_page(client, db):
+    """A claim dated only to July 2020 is listed for a range ending on 1 July."""
+    july = ClaimFactory(said_on=datetime.date(2020, 7, 1), said_on_precision="month", summary="In July.")
+    ClaimFactory(said_on=datetime.date(2020, 9, 1), summary="In September.")
+    response = client.get(CLAIMS, {"said_from": "2020-07-20", "said_to": "2020-07-21"})
+    assert summaries(response) == [july.summary]
+    assert "Said from: 2020-07-20" in text_of(response)
+
+
+def test_sides_fall_back_to_side_order_in_the_speaker_list(client, db):
+    """Speakers list their side's label even when only one side has speakers."""
+    SpeakerFactory(name="Only One", side=Side.INDEPENDENT)
+    assert "Independent and others" in text_of(client.get(reverse("claims:speaker-list")))
+
+
+def test_quote_at_helper_anchors_exactly(debate):
+    """The test helper places quotes at their exact offsets (guards the fixtures above)."""
+    quote = quote_at(debate.finding, debate.article, "similar to other social media apps")
+    assert quote.verify() == "exact"
+
+
+def test_server_error_page_is_the_styled_one(rf):
+    """Django's 500 handler renders the site's own page, with no database or context needed."""
+    from django.views.defaults import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()
+    assert '<nav aria-label="Main">' in response.content.decode()
+
+
+def test_search_results_are_ranked_on_postgresql_and_chronological_on_sqlite(client, db):
+    """PostgreSQL lists the best match first; SQLite's word match keeps time order."""
+    from django.db import connection
+
+    once = ClaimFactory(summary="The app sends data home.", said_on=datetime.date(2020, 1, 1))
+    often = ClaimFactory(
+        summary="Data, data and more data: the data question.", said_on=datetime.date(2021, 1, 1)
+    )
+    ClaimFactory(summary="Nothing relevant here.")
+    listed = summaries(client.get(CLAIMS, {"q": "data"}))
+    if connection.vendor == "postgresql":
+        assert listed == [often.summary, once.summary]
+    else:
+        assert listed == [once.summary, often.summary]
+    assert summaries(client.get(CLAIMS, {"q": "data", "ordering": "-said_on"})) == [
+        often.summary,
+        once.summary,
+    ]
+
+
+def test_a_quote_whose_anchor_went_stale_is_flagged_not_marked_in_the_wrong_place(client, debate):
+    """If the article text no longer holds the quote at its offsets, pages say so instead of guessing."""
+    from claims.models import Quote
+
+    Quote.objects.filter(pk=debate.finding_quote.pk).update(start=0, end=10)
+    article = text_of(client.get(debate.article.get_absolute_url()))
+    assert "not found at its recorded place: not marked" in article
+    html = client.get(debate.article.get_absolute_url()).content.decode()
+    assert f'id="{debate.finding_quote.anchor_id}"' not in html
+    claim = text_of(client.get(debate.finding.get_absolute_url()))
+    assert "not found at its recorded place in the article" in claim
