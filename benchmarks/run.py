@@ -134,6 +134,7 @@ def scenarios(facts, datasette_database):
     """(name, port, path): what the issue asks to measure, plus the two references."""
     # The deepest page the API serves: numbered pages stop at row 10,000 (tiktok_claims/api.py).
     deep = max(1, min(200, facts["claims"] // 50))
+    month = f"speaker={facts['speaker']}&said_from=2020-08-01&said_to=2020-08-31"
     filters = (
         f"speaker={facts['speaker']}&said_from=2020-01-01&said_to=2024-12-31&claim_type={facts['claim_type']}"
     )
@@ -144,7 +145,7 @@ def scenarios(facts, datasette_database):
         ("API filtered: speaker + dates + type", GUNICORN_PORT, f"/api/claims/?{filters}"),
         ("API search, rare word", GUNICORN_PORT, "/api/claims/?q=Vermont+keystroke"),
         ("API search, common word", GUNICORN_PORT, "/api/claims/?q=data"),
-        ("API CSV export of the filtered list", GUNICORN_PORT, f"/api/claims/?{filters}&format=csv"),
+        ("API CSV export, one speaker's month", GUNICORN_PORT, f"/api/claims/?{month}&format=csv"),
         ("page: claims list, page 1", GUNICORN_PORT, "/claims/"),
         (f"page: claims list, page {deep:,}", GUNICORN_PORT, f"/claims/?page={deep}"),
         ("page: filtered list", GUNICORN_PORT, f"/claims/?{filters}"),
@@ -182,10 +183,13 @@ def measure(port, path, requests, seconds):
     elapsed, status, queries, size = fetch(connection, path)  # warm-up: caches, connections
     if status != 200:
         return {"status": status}
-    fetch(connection, path)
+    # A request slower than the whole budget is timed once more, not five times.
+    minimum = 1 if elapsed > seconds else 5
+    if minimum > 1:
+        fetch(connection, path)
     timings = []
     deadline = time.monotonic() + seconds
-    while len(timings) < requests and (len(timings) < 5 or time.monotonic() < deadline):
+    while len(timings) < requests and (len(timings) < minimum or time.monotonic() < deadline):
         elapsed, status, queries, size = fetch(connection, path)
         timings.append(elapsed)
     connection.close()
@@ -197,7 +201,7 @@ def measure(port, path, requests, seconds):
         "p50": p50,
         "p95": p95,
         "requests": len(timings),
-        "per_second": throughput(port, path, len(timings), seconds / 2),
+        "per_second": throughput(port, path, len(timings), seconds / 2) if minimum > 1 else 1 / p50,
         "queries": queries,
         "bytes": size,
     }

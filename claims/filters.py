@@ -74,8 +74,10 @@ class ClaimFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label="Search", max_length=200)
     # distinct=False: these follow many-to-one links, so no claim can repeat, and django-filter's
     # default DISTINCT made the paginator count every column of every match (151 ms at 100k).
+    # Filters on the resolved speaker ids, not a join on slug, so PostgreSQL plans
+    # with the speaker's real row count (a join hid it: 590 ms vs a few ms at 1M claims).
     speaker = django_filters.ModelMultipleChoiceFilter(
-        field_name="speaker__slug", to_field_name="slug", queryset=Speaker.objects.all(), distinct=False
+        to_field_name="slug", queryset=Speaker.objects.all(), method="filter_speaker"
     )
     speaker_kind = django_filters.MultipleChoiceFilter(
         field_name="speaker__kind", choices=SpeakerKind.choices, distinct=False
@@ -114,6 +116,11 @@ class ClaimFilterSet(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
+
+    def filter_speaker(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(speaker__in=value)
 
     def filter_outlet(self, queryset, name, value):
         if not value:
