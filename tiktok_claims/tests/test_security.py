@@ -487,6 +487,9 @@ def test_admin_browsable_api_and_docs_work_under_the_csp(live_server, settings, 
         "/": "TikTok",
         "/claims/": "TikTok shares data with Beijing, officials said.",
         claim.get_absolute_url(): "TikTok shares data with Beijing, officials said.",
+        "/timeline/": "Timeline: who said what, when",
+        "/speakers/": "Speakers",
+        "/articles/": "Articles",
     }
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
@@ -511,7 +514,7 @@ def test_admin_browsable_api_and_docs_work_under_the_csp(live_server, settings, 
         browser.close()
     style_attribute = "Note that hashes do not apply to event handlers, style attributes"
     assert all(style_attribute in text for texts in blocked.values() for text in texts), blocked
-    own_pages = ["/", "/claims/", claim.get_absolute_url()]
+    own_pages = ["/", "/claims/", claim.get_absolute_url(), "/timeline/", "/speakers/", "/articles/"]
     assert not any(
         blocked[path] for path in own_pages + ["/api/docs/", f"/admin/claims/claim/{claim.pk}/change/"]
     )
