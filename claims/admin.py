@@ -34,6 +34,12 @@ class VersionedMixin:
 class CuratedAdmin(VersionedMixin, SimpleHistoryAdmin):
     """History with revert, and optimistic locking when the model has a version."""
 
+    def history_view(self, request, object_id, extra_context=None):
+        if not request.user.has_perm("auth.view_user"):
+            # Name the editor as plain text: a link to the user's page would be a 403 for curators.
+            extra_context = {**(extra_context or {}), "admin_user_view": "no-user-page"}
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # The admin's own change view is atomic; a revert must be too, for the version lock.
         with transaction.atomic(using=router.db_for_write(self.model)):

@@ -37,6 +37,7 @@ from tiktok_claims.api import (
     WebUrlField,
     error_messages,
     expand_parameter,
+    parse_expand,
     web_url,
 )
 
@@ -105,7 +106,9 @@ class SpeakerSerializer(ModelCleanMixin, serializers.ModelSerializer):
         allow_null=True,
         required=False,
     )
-    affiliation_name = serializers.CharField(source="affiliation.name", read_only=True, default=None)
+    affiliation_name = serializers.CharField(
+        source="affiliation.name", read_only=True, allow_null=True, default=None
+    )
     claims = serializers.SerializerMethodField(help_text="The API list of this speaker's claims.")
 
     class Meta:
@@ -169,14 +172,13 @@ class QuoteSerializer(ModelCleanMixin, serializers.ModelSerializer):
     def get_status(self, quote) -> str:
         return str(quote.verify())
 
-    def to_representation(self, quote):
-        data = super().to_representation(quote)
-        expand = self.context.get("expand", set())
-        if "article" in expand:
+    def get_fields(self):
+        fields = super().get_fields()
+        if "article" in self.context.get("expand", ()):
             from sources.api import ArticleSerializer
 
-            data["article"] = ArticleSerializer(quote.article, context={**self.context, "expand": set()}).data
-        return data
+            fields["article"] = ArticleSerializer(read_only=True)
+        return fields
 
 
 class ClaimSerializer(ModelCleanMixin, serializers.ModelSerializer):
@@ -250,17 +252,17 @@ class ClaimSerializer(ModelCleanMixin, serializers.ModelSerializer):
             link(self, "claim", rebuttal.rebutting_claim_id) for rebuttal in claim.rebuttals_received.all()
         ]
 
-    def to_representation(self, claim):
-        data = super().to_representation(claim)
-        expand = self.context.get("expand", set())
-        inner = {**self.context, "expand": set()}
+    def get_fields(self):
+        # Built once per response (a list shares one child serializer), so no cost per row.
+        fields = super().get_fields()
+        expand = self.context.get("expand", ())
         if "speaker" in expand:
-            data["speaker"] = SpeakerSerializer(claim.speaker, context=inner).data
+            fields["speaker"] = SpeakerSerializer(read_only=True)
         if "quotes" in expand:
-            data["quotes"] = QuoteSerializer(claim.quotes.all(), many=True, context=inner).data
+            fields["quotes"] = QuoteSerializer(many=True, read_only=True)
         if "topics" in expand:
-            data["topics"] = TopicSerializer(claim.topics.all(), many=True, context=inner).data
-        return data
+            fields["topics"] = TopicSerializer(many=True, read_only=True)
+        return fields
 
 
 class RebuttalSerializer(ModelCleanMixin, serializers.ModelSerializer):
@@ -401,16 +403,7 @@ CLAIM_EXPANDABLE = ("speaker", "quotes", "topics")
 class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
     """Claims: who said what, when; filters as on the /claims/ page."""
 
-    queryset = (
-        Claim.objects.select_related("speaker__affiliation")
-        .prefetch_related(
-            Prefetch("quotes", queryset=Quote.objects.select_related("article__outlet", "claim")),
-            "topics",
-            Prefetch("rebuttals_made", queryset=Rebuttal.objects.select_related("rebutted_claim")),
-            Prefetch("rebuttals_received", queryset=Rebuttal.objects.select_related("rebutting_claim")),
-        )
-        .chronological()
-    )
+    queryset = Claim.objects.select_related("speaker__affiliation").chronological()
     serializer_class = ClaimSerializer
     filterset_class = ClaimApiFilterSet
     lookup_value_regex = ID_PATTERN
@@ -443,6 +436,22 @@ class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
         ),
         ("web_url", lambda claim: claim.get_absolute_url()),
     ]
+
+    def get_queryset(self):
+        quotes = Quote.objects.select_related("article__outlet")
+        if "quotes" not in parse_expand(self.request, self.expandable):
+            # An article's text is large and only an embedded quote's status needs it.
+            quotes = quotes.defer("article__text")
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(
+                Prefetch("quotes", queryset=quotes),
+                "topics",
+                Prefetch("rebuttals_made", queryset=Rebuttal.objects.select_related("rebutted_claim")),
+                Prefetch("rebuttals_received", queryset=Rebuttal.objects.select_related("rebutting_claim")),
+            )
+        )
 
     @extend_schema(responses={(200, "application/ld+json"): OpenApiTypes.OBJECT})
     @action(

@@ -53,13 +53,17 @@ class ClaimFilterSet(django_filters.FilterSet):
     }
 
     q = django_filters.CharFilter(method="filter_search", label="Search", max_length=200)
+    # distinct=False: these follow many-to-one links, so no claim can repeat, and django-filter's
+    # default DISTINCT made the paginator count every column of every match (151 ms at 100k).
     speaker = django_filters.ModelMultipleChoiceFilter(
-        field_name="speaker__slug", to_field_name="slug", queryset=Speaker.objects.all()
+        field_name="speaker__slug", to_field_name="slug", queryset=Speaker.objects.all(), distinct=False
     )
     speaker_kind = django_filters.MultipleChoiceFilter(
-        field_name="speaker__kind", choices=SpeakerKind.choices
+        field_name="speaker__kind", choices=SpeakerKind.choices, distinct=False
     )
-    side = django_filters.MultipleChoiceFilter(field_name="speaker__side", choices=Side.choices)
+    side = django_filters.MultipleChoiceFilter(
+        field_name="speaker__side", choices=Side.choices, distinct=False
+    )
     outlet = django_filters.ModelMultipleChoiceFilter(
         to_field_name="slug", queryset=Outlet.objects.all(), method="filter_outlet"
     )
@@ -69,7 +73,7 @@ class ClaimFilterSet(django_filters.FilterSet):
     topic = django_filters.ModelMultipleChoiceFilter(
         to_field_name="slug", queryset=Topic.objects.all(), method="filter_topic"
     )
-    claim_type = django_filters.MultipleChoiceFilter(choices=ClaimType.choices)
+    claim_type = django_filters.MultipleChoiceFilter(choices=ClaimType.choices, distinct=False)
     said_from = django_filters.DateFilter(method="filter_said_from", label="Said from (YYYY-MM-DD)")
     said_to = django_filters.DateFilter(method="filter_said_to", label="Said until (YYYY-MM-DD)")
     is_rebutted = django_filters.BooleanFilter(method="filter_is_rebutted", label="Is rebutted")

@@ -67,14 +67,19 @@ def _claim_link(quote):
     )
 
 
+def is_anchored(text, quote):
+    """True when the article's text at the quote's offsets is the quote (Quote.verify() says exact)."""
+    return 0 <= quote.start < quote.end <= len(text) and text[quote.start : quote.end] == quote.text
+
+
 def highlight_article(text, quotes):
     """The article as <p> paragraphs, every quote marked, each with its anchor id and claim link.
 
     Quotes may overlap or nest: each stretch of text is wrapped in one <mark> per quote covering
     it, and the first stretch of a quote carries its id (Quote.anchor_id). A quote whose offsets
-    fall outside the text is left out rather than guessed.
+    do not hold its words (a stale anchor) is left out rather than guessed.
     """
-    quotes = [quote for quote in quotes if 0 <= quote.start < quote.end <= len(text)]
+    quotes = [quote for quote in quotes if is_anchored(text, quote)]
     anchored = set()
     html = []
     for start, end in paragraphs(text):
@@ -104,7 +109,9 @@ def quote_context(text, start, end, sentences=1, limit=400):
 def highlight_pattern(query):
     """A regular expression matching the words of a search, or None when there are none."""
     stems = []
-    for word in search_words(query or ""):
+    # A websearch "-word" excludes that word: it cannot be in a result, so it is not marked.
+    query = re.sub(r"(^|\s)-\S+", " ", query or "")
+    for word in search_words(query):
         word = word.strip("'’-").lower()
         if not word or word in QUERY_OPERATORS:
             continue

@@ -62,6 +62,7 @@ class Link:
     path: str
     relation: str
     label: str
+    count: int = 1
 
 
 @dataclass
@@ -83,6 +84,7 @@ class Layout:
     marks: list
     links: list
     ticks: list
+    hidden_links: int = 0
 
     @property
     def is_empty(self):
@@ -157,6 +159,7 @@ def timeline_layout(
     row_height=26,
     group_height=28,
     min_gap=20,
+    max_links=400,
 ):
     """Place each claim (with .speaker loaded) and each rebuttal (rebutting_claim_id, rebutted_claim_id,
     relation) on the drawing. rows_by is "speaker" (one row per speaker) or "side" (one per side)."""
@@ -197,17 +200,12 @@ def timeline_layout(
     axis_y = y + 4
     height = axis_y + 24
 
-    mark_of = {claim.pk: mark for mark in marks for claim in mark.claims}
-    links, seen = [], set()
-    for rebutting_id, rebutted_id, relation in rebuttals:
-        source, target = mark_of.get(rebutting_id), mark_of.get(rebutted_id)
-        if source is None or target is None or source is target or (id(source), id(target)) in seen:
-            continue
-        seen.add((id(source), id(target)))
-        links.append(_link(source, target, relation))
+    links, hidden_links = _links(marks, rebuttals, max_links)
 
     ticks = scale.ticks()
-    return Layout(width, height, plot_left, plot_right, axis_y, groups, rows, marks, links, ticks)
+    return Layout(
+        width, height, plot_left, plot_right, axis_y, groups, rows, marks, links, ticks, hidden_links
+    )
 
 
 def _row_marks(row_claims, row, row_filter, x_of, min_gap, row_height):
@@ -249,7 +247,25 @@ def _row_marks(row_claims, row, row_filter, x_of, min_gap, row_height):
     return marks
 
 
-def _link(source, target, relation):
+def _links(marks, rebuttals, max_links):
+    """One curve per pair of marks a rebuttal joins, the most-used pairs first, at most max_links.
+
+    Returns the links and how many pairs were left out, so the page can say so.
+    """
+    mark_of = {claim.pk: mark for mark in marks for claim in mark.claims}
+    pairs = {}
+    for rebutting_id, rebutted_id, relation in rebuttals:
+        source, target = mark_of.get(rebutting_id), mark_of.get(rebutted_id)
+        if source is None or target is None or source is target:
+            continue
+        pair = pairs.setdefault((id(source), id(target)), [source, target, relation, 0])
+        pair[3] += 1
+    ranked = sorted(pairs.values(), key=lambda pair: -pair[3])
+    links = [_link(source, target, relation, count) for source, target, relation, count in ranked[:max_links]]
+    return links, max(0, len(ranked) - max_links)
+
+
+def _link(source, target, relation, count=1):
     """A curve from the rebutting mark to the rebutted one, bowed so it clears the rows between."""
     bow = max(18, abs(source.y - target.y) / 3)
     control_x = (source.x + target.x) / 2
@@ -257,4 +273,7 @@ def _link(source, target, relation):
     if source.y == target.y:
         control_y = source.y - bow
     path = f"M {source.x:.1f} {source.y:.1f} Q {control_x:.1f} {control_y:.1f} {target.x:.1f} {target.y:.1f}"
-    return Link(path, relation, f"{source.label} — {relation} — {target.label}")
+    label = f"{source.label} — {relation} — {target.label}"
+    if count > 1:
+        label = f"{count} rebuttals: {label}"
+    return Link(path, relation, label, count)

@@ -177,7 +177,11 @@ class SpeakerDetailView(DetailView):
 
 def timeline_drawing(claims, rows_by="speaker"):
     """The layout for these claims and the rebuttals between them: two queries."""
-    claims = list(claims.select_related("speaker"))
+    claims = list(
+        claims.select_related("speaker").only(
+            "said_on", "said_on_precision", "summary", "speaker__name", "speaker__slug", "speaker__side"
+        )
+    )
     ids = [claim.pk for claim in claims]
     rebuttals = Rebuttal.objects.filter(rebutting_claim__in=ids, rebutted_claim__in=ids).values_list(
         "rebutting_claim_id", "rebutted_claim_id", "relation"

@@ -23,7 +23,11 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view loads Swagger UI's set-up script as a separate request, so it runs under a
     # Content-Security-Policy without inline scripts; its assets come from drf-spectacular-sidecar.
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/docs.html"),
+        name="docs",
+    ),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     *router.urls,
     re_path(r"^(?P<path>.*)$", api_not_found, name="api-not-found"),

@@ -6,7 +6,7 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from claims.highlighting import highlight_words, quote_context
+from claims.highlighting import highlight_words, is_anchored, quote_context
 
 register = template.Library()
 
@@ -30,6 +30,12 @@ def jsonld(value):
 @register.simple_tag
 def quote_in_context(quote):
     """The quote inside the sentences around it in its article, the quote marked."""
+    if not is_anchored(quote.article.text, quote):
+        return mark_safe(
+            f'<mark class="quote">{escape(quote.text)}</mark> '
+            '<strong class="stale">(not found at its recorded place in the article: '
+            "the anchor needs a curator)</strong>"
+        )
     before, words, after = quote_context(quote.article.text, quote.start, quote.end)
     return mark_safe(f'{escape(before)}<mark class="quote">{escape(words)}</mark>{escape(after)}')
 

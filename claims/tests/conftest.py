@@ -1,7 +1,6 @@
-"""Fixtures for the page tests: a small debate built with factories, and the browser."""
+"""Fixtures for the page tests: a small debate built with factories."""
 
 import datetime
-import os
 from types import SimpleNamespace
 
 import pytest
@@ -125,36 +124,3 @@ def build_debate():
 def debate(db):
     """A small debate built with factories."""
     return build_debate()
-
-
-BROWSER_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """Debian's headless Chromium driven by Playwright; a missing browser fails, it never skips."""
-    from playwright.sync_api import sync_playwright
-
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/install-chromium (the browser tests need it).")
-    # Playwright's sync API runs an event loop in this thread; Django's ORM would refuse to run
-    # beside it, though the calls here are ordinary blocking ones.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        yield chromium
-        chromium.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous

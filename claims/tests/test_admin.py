@@ -187,6 +187,7 @@ def test_history_page_shows_who_changed_what_and_when(curator_client, curator):
     text = page_text(response)
     assert "carla" in text
     assert "Summary: Old summary. → New summary." in text
+    assert "/admin/auth/user/" not in response.content.decode()
     latest = claim.history.first()
     assert latest.history_user == curator and latest.version == 2
 

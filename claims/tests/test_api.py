@@ -594,3 +594,24 @@ def test_anonymous_requests_are_throttled_with_a_clear_429(client):
     assert response.status_code == 429
     assert "Too many requests" in response.json()["detail"]
     assert int(response["Retry-After"]) > 0
+
+
+def test_expand_is_ignored_on_writes_so_links_stay_writable():
+    """A POST with ?expand=speaker still takes the speaker as a link and answers with the link."""
+    speaker = SpeakerFactory(slug="pompeo")
+    client = token_client(user_with("add_claim"))
+
+    response = client.post(
+        "/api/claims/?expand=speaker",
+        {
+            "key": "k",
+            "speaker": f"http://testserver/api/speakers/{speaker.slug}/",
+            "summary": "S.",
+            "claim_type": "allegation",
+            "said_on": "2020-08-12",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["speaker"] == "http://testserver/api/speakers/pompeo/"

@@ -37,9 +37,14 @@ def build_corpus():
     ClaimFactory(summary="After the gap.")
 
 
-def test_export_then_loaddata_restores_every_row_exactly(tmp_path):
+def load_curated_corpus():
+    call_command("load_corpus", verbosity=0)
+
+
+@pytest.mark.parametrize("fill", [build_corpus, load_curated_corpus], ids=["factories", "curated corpus"])
+def test_export_then_loaddata_restores_every_row_exactly(tmp_path, fill):
     """Export, flush, loaddata: every row of every corpus model comes back equal."""
-    build_corpus()
+    fill()
     before = every_row()
     fixture = tmp_path / "corpus.json"
 
@@ -52,7 +57,7 @@ def test_export_then_loaddata_restores_every_row_exactly(tmp_path):
     call_command("loaddata", str(fixture), verbosity=0)
 
     assert every_row() == before
-    assert len(before["Claim"]) == 3 and len(before["claim topics"]) == 2
+    assert len(before["Claim"]) >= 3 and len(before["claim topics"]) >= 2
 
 
 def test_export_uses_natural_keys_and_writes_to_stdout():

@@ -118,4 +118,5 @@ def test_many_claims_stay_a_bounded_number_of_marks():
     plot_width = layout.plot_right - layout.plot_left
     assert sum(mark.count for mark in layout.marks) == 5000
     assert len(layout.marks) <= 2 * (plot_width / 20 + 1)
-    assert len(layout.links) <= len(layout.marks) ** 2
+    assert len(layout.links) == 400 and layout.hidden_links > 0
+    assert layout.links[0].count >= layout.links[-1].count

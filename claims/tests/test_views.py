@@ -520,3 +520,36 @@ def test_server_error_page_is_the_styled_one(rf):
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.content.decode()
     assert '<nav aria-label="Main">' in response.content.decode()
+
+
+def test_search_results_are_ranked_on_postgresql_and_chronological_on_sqlite(client, db):
+    """PostgreSQL lists the best match first; SQLite's word match keeps time order."""
+    from django.db import connection
+
+    once = ClaimFactory(summary="The app sends data home.", said_on=datetime.date(2020, 1, 1))
+    often = ClaimFactory(
+        summary="Data, data and more data: the data question.", said_on=datetime.date(2021, 1, 1)
+    )
+    ClaimFactory(summary="Nothing relevant here.")
+    listed = summaries(client.get(CLAIMS, {"q": "data"}))
+    if connection.vendor == "postgresql":
+        assert listed == [often.summary, once.summary]
+    else:
+        assert listed == [once.summary, often.summary]
+    assert summaries(client.get(CLAIMS, {"q": "data", "ordering": "-said_on"})) == [
+        often.summary,
+        once.summary,
+    ]
+
+
+def test_a_quote_whose_anchor_went_stale_is_flagged_not_marked_in_the_wrong_place(client, debate):
+    """If the article text no longer holds the quote at its offsets, pages say so instead of guessing."""
+    from claims.models import Quote
+
+    Quote.objects.filter(pk=debate.finding_quote.pk).update(start=0, end=10)
+    article = text_of(client.get(debate.article.get_absolute_url()))
+    assert "not found at its recorded place: not marked" in article
+    html = client.get(debate.article.get_absolute_url()).content.decode()
+    assert f'id="{debate.finding_quote.anchor_id}"' not in html
+    claim = text_of(client.get(debate.finding.get_absolute_url()))
+    assert "not found at its recorded place in the article" in claim

@@ -4,7 +4,6 @@ import json
 import os
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
@@ -481,60 +480,16 @@ def test_client_login_still_works_with_axes(client, settings):
     assert not client.login(username="curator", password="wrong-password")
 
 
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
 def csp_violations(messages):
     """Console messages in which the browser reports blocking something under the CSP."""
     return [text for text in messages if "Content Security Policy" in text]
 
 
-def visit_under_csp(base_url, expectations):
-    """Log in to the admin in Chromium, open each path and return what the CSP blocked on each.
-
-    Runs in its own thread: Playwright's sync API refuses a thread whose event loop another
-    browser fixture of the suite may already be running.
-    """
-    from playwright.sync_api import sync_playwright
-
-    blocked = {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        messages = []
-        page.on("console", lambda message: messages.append(message.text))
-        page.on("pageerror", lambda error: messages.append(f"page error: {error}"))
-        page.goto(base_url + "/admin/login/")
-        page.fill("#id_username", "csp-admin")
-        page.fill("#id_password", "csp-check-password-1")
-        page.click("input[type=submit]")
-        page.wait_for_url(base_url + "/admin/")
-        for path, expected_text in expectations.items():
-            messages.clear()
-            response = page.goto(base_url + path)
-            page.wait_for_load_state("networkidle")
-            assert response.status == 200, path
-            page.get_by_text(expected_text).first.wait_for(timeout=10000)
-            assert not [text for text in messages if text.startswith("page error")], (path, messages)
-            blocked[path] = csp_violations(messages)
-        browser.close()
-    return blocked
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_admin_browsable_api_and_docs_work_under_the_csp(live_server, settings, monkeypatch):
+def test_admin_browsable_api_and_docs_work_under_the_csp(live_server, settings, browser):
     """In Chromium, the admin, the browsable API and the API docs run with the CSP and nothing blocked
     but two style attributes (DRF's Filters button, simple-history's paginator)."""
-    # Another browser fixture may run an event loop in this thread for the whole session.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.PASSWORD_HASHERS = FAST_HASHERS
     get_user_model().objects.create_superuser("csp-admin", password="csp-check-password-1")
     claim = ClaimFactory(summary="TikTok shares data with Beijing, officials said.")
@@ -551,8 +506,25 @@ def test_admin_browsable_api_and_docs_work_under_the_csp(live_server, settings, 
         "/speakers/": "Speakers",
         "/articles/": "Articles",
     }
-    with ThreadPoolExecutor(max_workers=1) as executor:
-        blocked = executor.submit(visit_under_csp, live_server.url, expectations).result()
+    page = browser.new_page()
+    messages = []
+    page.on("console", lambda message: messages.append(message.text))
+    page.on("pageerror", lambda error: messages.append(f"page error: {error}"))
+    page.goto(live_server.url + "/admin/login/")
+    page.fill("#id_username", "csp-admin")
+    page.fill("#id_password", "csp-check-password-1")
+    page.click("input[type=submit]")
+    page.wait_for_url(live_server.url + "/admin/")
+    blocked = {}
+    for path, expected_text in expectations.items():
+        messages.clear()
+        response = page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        assert response.status == 200, path
+        page.get_by_text(expected_text).first.wait_for(timeout=10000)
+        assert not [text for text in messages if text.startswith("page error")], (path, messages)
+        blocked[path] = csp_violations(messages)
+    page.close()
     style_attribute = "Note that hashes do not apply to event handlers, style attributes"
     assert all(style_attribute in text for texts in blocked.values() for text in texts), blocked
     own_pages = ["/", "/claims/", claim.get_absolute_url(), "/timeline/", "/speakers/", "/articles/"]
