@@ -236,13 +236,9 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        # Two fixed <style> blocks of third-party pages, allowed by hash (that exact text only):
-        # DRF's browsable API (its Pygments code colours) and drf-spectacular's Swagger UI page.
-        "style-src": [
-            "'self'",
-            "'sha256-1kn+agGaGZdaFPNbx228buXQB9KXcy9RVE6NMUiW4SQ='",
-            "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='",
-        ],
+        # One fixed <style> block of a third-party page, allowed by hash (that exact text only):
+        # DRF's browsable API (its Pygments code colours).
+        "style-src": ["'self'", "'sha256-1kn+agGaGZdaFPNbx228buXQB9KXcy9RVE6NMUiW4SQ='"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
