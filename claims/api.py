@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse as api_reverse
+from rest_framework.utils.urls import replace_query_param
 
 from claims.filters import ClaimFilterSet, FilterForm
 from claims.jsonld import claim_jsonld, quote_annotation
@@ -132,7 +133,7 @@ class SpeakerSerializer(ModelCleanMixin, serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.URI)
     def get_claims(self, speaker):
         url = api_reverse("api:claim-list", request=self.context.get("request"))
-        return f"{url}?speaker={speaker.slug}"
+        return replace_query_param(url, "speaker", speaker.slug)
 
 
 class QuoteSerializer(ModelCleanMixin, serializers.ModelSerializer):

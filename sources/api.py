@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.reverse import reverse as api_reverse
+from rest_framework.utils.urls import replace_query_param
 
 from claims.api import ModelCleanMixin
 from claims.filters import FilterForm
@@ -31,7 +32,7 @@ class OutletSerializer(ModelCleanMixin, serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.URI)
     def get_articles(self, outlet):
         url = api_reverse("api:article-list", request=self.context.get("request"))
-        return f"{url}?outlet={outlet.slug}"
+        return replace_query_param(url, "outlet", outlet.slug)
 
 
 class ArticleSerializer(ModelCleanMixin, serializers.ModelSerializer):
@@ -79,7 +80,7 @@ class ArticleSerializer(ModelCleanMixin, serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.URI)
     def get_quotes(self, article):
         url = api_reverse("api:quote-list", request=self.context.get("request"))
-        return f"{url}?article={article.slug}"
+        return replace_query_param(url, "article", article.slug)
 
 
 class OutletFilterSet(django_filters.FilterSet):

@@ -1,7 +1,7 @@
 """URLs under /api/: the resources, the OpenAPI schema and its docs; anything else is a JSON 404."""
 
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from claims.api import ClaimViewSet, QuoteViewSet, RebuttalViewSet, SpeakerViewSet, TopicViewSet
@@ -28,7 +28,6 @@ urlpatterns = [
         SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/docs.html"),
         name="docs",
     ),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     *router.urls,
     re_path(r"^(?P<path>.*)$", api_not_found, name="api-not-found"),
 ]

@@ -615,3 +615,12 @@ def test_expand_is_ignored_on_writes_so_links_stay_writable():
 
     assert response.status_code == 201, response.json()
     assert response.json()["speaker"] == "http://testserver/api/speakers/pompeo/"
+
+
+@pytest.mark.django_db
+def test_related_list_links_keep_a_valid_query_string_when_a_format_is_asked(client):
+    """A speaker's `claims` link stays one query string even when the request named ?format=json."""
+    speaker = SpeakerFactory(slug="mike-pompeo")
+    body = client.get(f"/api/speakers/{speaker.slug}/?format=json").json()
+    assert body["claims"].endswith("/api/claims/?format=json&speaker=mike-pompeo")
+    assert client.get(body["claims"]).status_code == 200
