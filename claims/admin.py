@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.db import router, transaction
+from django.db import models, router, transaction
 from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -33,6 +33,9 @@ class VersionedMixin:
 
 class CuratedAdmin(VersionedMixin, SimpleHistoryAdmin):
     """History with revert, and optimistic locking when the model has a version."""
+
+    # A URL typed without a scheme is taken as https (Django 6's default; 5.2 warns otherwise).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def history_view(self, request, object_id, extra_context=None):
         if not request.user.has_perm("auth.view_user"):
