@@ -10,7 +10,9 @@ def pytest_report_header(config):
     from django.conf import settings
 
     database = settings.DATABASES["default"]
-    return f"database: {database['ENGINE'].rsplit('.', 1)[-1]} ({database['NAME']})"
+    vendor = database["ENGINE"].rsplit(".", 1)[-1]
+    # The tests run on a test database Django creates beside (PostgreSQL) or in memory (SQLite).
+    return f"database: {vendor} (tests use a fresh test database; configured: {database['NAME']})"
 
 
 BROWSER_ARGS = [
