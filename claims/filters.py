@@ -262,16 +262,18 @@ def _top_counts(rows, id_field, count_expression, model, label_field, top_only=F
 def _relation_counts(claims, selected_ids):
     """Claims with a rebuttal of each relation, either way: counted from the rebuttals table."""
     table = Rebuttal._meta.db_table
-    sql = (
-        f"SELECT relation, COUNT(*) FROM (SELECT rebutting_claim_id AS claim_id, relation FROM {table} "
-        f"UNION SELECT rebutted_claim_id, relation FROM {table}) pairs"
-    )
-    params = ()
-    if claims.query.where:
-        claims_sql, params = claims.query.sql_with_params()
-        sql += f" WHERE claim_id IN ({claims_sql})"
+    sides, params = [], []
+    for column in ("rebutting_claim_id", "rebutted_claim_id"):
+        side = f"SELECT {column} AS claim_id, relation FROM {table}"
+        if claims.query.where:
+            # In each half of the UNION, so each can use its column's index.
+            claims_sql, claims_params = claims.query.sql_with_params()
+            side += f" WHERE {column} IN ({claims_sql})"
+            params.extend(claims_params)
+        sides.append(side)
+    sql = f"SELECT relation, COUNT(*) FROM ({' UNION '.join(sides)}) pairs GROUP BY relation"
     with connections[claims.db].cursor() as cursor:
-        cursor.execute(sql + " GROUP BY relation", params)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [(value, RebuttalRelation(value).label, total) for value, total in rows], False
 
