@@ -396,13 +396,15 @@ def _facet_time_limits(connection):
         transaction.set_rollback(True, using=connection.alias)
 
 
-def _cached_count(filterset, name, count, size, cached):
-    """count()'s result from cached, or computed within the time limit; cached when size(result) is big."""
+def _cached_count(filterset, name, count, size, cached, listed_count):
+    """count()'s result from cached, or computed within the time limit; cached when it counted many claims."""
     key = _cache_key(filterset, name)
     result = cached.get(key)
     if result is None:
         result = _within_time_limit(connections[Claim.objects.db], count)
-        if result == NOT_COUNTED or size(result) >= MAX_PAGED_ROWS:
+        # A facet counts at least the listed claims (it drops a filter, never adds one), and at
+        # least size(result): its shown counts add up to that many.
+        if result == NOT_COUNTED or max(listed_count, size(result)) >= MAX_PAGED_ROWS:
             cache.set(key, result, COUNT_CACHE_SECONDS)
     return result
 
@@ -427,7 +429,8 @@ def _not_counted_options(name):
     return []
 
 
-def _facet(filterset, cached, name, label, counter, more_url):
+def _facet(filterset, cached, listed_count, name, label, counter, more_url):
+    """One facet's options, counted (from the cache or within the time limit) or not."""
     selected = _selected(filterset, name)
     claims = _claims_without(filterset, name)
     selected_ids = [pk for _, _, pk in selected if pk is not None]
@@ -437,6 +440,7 @@ def _facet(filterset, cached, name, label, counter, more_url):
         lambda: counter(claims, selected_ids),
         lambda result: sum(total for _, _, total in result[0]),
         cached,
+        listed_count,
     )
     chosen = {value for value, _, _ in selected}
     if result == NOT_COUNTED:
@@ -473,7 +477,7 @@ def claim_facets(filterset, listed_count):
     )
     counting = len(cached) < len(FACETS) + len(yes_no)
     with _facet_time_limits(connections[Claim.objects.db]) if counting else nullcontext():
-        facets = [_facet(filterset, cached, *facet) for facet in FACETS]
+        facets = [_facet(filterset, cached, listed_count, *facet) for facet in FACETS]
         counts = {name: _yes_no_counts(filterset, name, listed_count, cached) for name in yes_no}
     return facets, counts
 
@@ -492,5 +496,5 @@ def _yes_no_counts(filterset, name, listed_count, cached):
         total = listed_count if filterset.form.cleaned_data.get(name) is None else claims.count()
         return {"yes": yes, "no": total - yes, "total": total}
 
-    result = _cached_count(filterset, name, count, lambda result: result["total"], cached)
+    result = _cached_count(filterset, name, count, lambda result: result["total"], cached, listed_count)
     return {"yes": None, "no": None, "total": None} if result == NOT_COUNTED else result
