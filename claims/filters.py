@@ -340,7 +340,7 @@ LISTED_WHEN_NOT_COUNTED = {"topic": ("name",), "outlet": ("name",)}
 
 
 def _cache_key(filterset, name):
-    """The validated values of every filter but this facet's own, plus its selection."""
+    """The facet's name and the validated value of every filter (not the order): one key per filtered set."""
     parts = []
     for filter_name, value in sorted(filterset.form.cleaned_data.items()):
         if filter_name == "ordering" or value in (None, "", []) or (hasattr(value, "exists") and not value):
