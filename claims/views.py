@@ -3,12 +3,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.generic import DetailView, ListView
 
-from claims.filters import ClaimFilterSet, claim_facets, rebuttal_counts
+from claims.filters import ClaimFilterSet, claim_facets
 from claims.highlighting import matching_excerpt
 from claims.jsonld import claim_jsonld
 from claims.models import Claim, Quote, Rebuttal, Side, Speaker
 from claims.timeline import timeline_layout
 from sources.models import Article, Outlet
+from tiktok_claims.api import MAX_PAGED_ROWS, CountCachingPaginator
 
 
 def filter_errors(filterset):
@@ -79,16 +80,52 @@ def export_query(request):
 
 class ClaimListView(ListView):
     paginate_by = 25
+    # The API's paginator: counts of MAX_PAGED_ROWS or more cached, pages stop at that row.
+    paginator_class = CountCachingPaginator
     template_name = "claims/claim_list.html"
+    past_last_page = False  # a page number past MAX_PAGED_ROWS
+    unranked = False  # a search with too many matches to rank, listed in time order
+    listed_count = None
 
     def get_queryset(self):
         self.filterset, claims = filtered_claims(self.request)
         return claims.select_related("speaker").prefetch_related("quotes")
 
+    def paginate_queryset(self, queryset, page_size):
+        page = self.request.GET.get(self.page_kwarg) or ""
+        if page.isdigit() and (int(page) - 1) * page_size >= MAX_PAGED_ROWS:
+            # Past the cap: this page says so and keeps the filters, to narrow the list with.
+            self.past_last_page = True
+            return self.get_paginator(queryset, page_size), None, queryset.none(), False
+        if queryset.query.order_by[:1] == ("-search_rank",):
+            # Ranking scores every match before the first 25 are known (1.3 s for the 561,550
+            # claims matching "data" at 1M): past MAX_PAGED_ROWS matches the list keeps time order.
+            chronological = queryset.order_by(*Claim._meta.ordering)
+            self.listed_count = self.get_paginator(chronological, page_size).count
+            if self.listed_count >= MAX_PAGED_ROWS:
+                self.unranked = True
+                queryset = chronological
+        return super().paginate_queryset(queryset, page_size)
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, **kwargs)
+        if queryset.query.is_empty():
+            paginator.count = 0  # none() has no SQL for the count cache's key
+        elif self.listed_count is not None:
+            paginator.count = self.listed_count  # counted above, under the other order
+        return paginator
+
+    def render_to_response(self, context, **response_kwargs):
+        if self.past_last_page:
+            response_kwargs["status"] = 404
+        return super().render_to_response(context, **response_kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         filterset = self.filterset
         query = self.request.GET.get("q", "") if filterset.is_valid() else ""
+        listed_count = context["paginator"].count if filterset.is_valid() else 0
+        facets, yes_no_counts = claim_facets(filterset, listed_count) if filterset.is_valid() else ([], {})
         # Rebuttal counts for this page only, so the paginator counts the plain filtered claims.
         page = list(context["object_list"])
         counts = {
@@ -108,14 +145,18 @@ class ClaimListView(ListView):
             query=query,
             chips=active_filters(filterset),
             filter_errors=filter_errors(filterset),
-            facets=claim_facets(filterset) if filterset.is_valid() else [],
-            rebuttal_counts=rebuttal_counts(filterset) if filterset.is_valid() else {},
+            facets=facets,
+            rebuttal_counts=yes_no_counts,
+            past_last_page=self.past_last_page,
+            max_paged_rows=f"{MAX_PAGED_ROWS:,}",
+            capped=listed_count > MAX_PAGED_ROWS,
+            unranked=self.unranked,
             query_string=self.request.GET.urlencode(),
             export_query=export_query(self.request),
             orderings=[
                 (value, label)
                 for value, (label, _) in ClaimFilterSet.ORDERINGS.items()
-                if query or value != "said_on"
+                if (query and not self.unranked) or value != "said_on"
             ],
             section="claims",
         )

@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.http import QueryDict
 
-from claims.filters import NUL_MESSAGE, ClaimFilterSet
+from claims.filters import NUL_MESSAGE, ClaimFilterSet, _cache_key
 from claims.models import Claim
 from claims.tests.factories import ClaimFactory, QuoteFactory, RebuttalFactory, SpeakerFactory, TopicFactory
 
@@ -96,3 +96,18 @@ def test_search_finds_words_in_summary_speaker_and_quote_text():
     assert filtered("q=blackburn")[2] == [by_speaker]
     assert filtered("q=collect")[2] == [by_quote]
     assert filtered("q=zanzibar")[2] == []
+
+
+def test_facet_cache_key_follows_the_validated_values_not_the_query_string():
+    """Reordered or empty parameters share a cached count; another value or another facet does not."""
+    SpeakerFactory(slug="a")
+    SpeakerFactory(slug="b")
+
+    def key(query, facet="side"):
+        filterset = ClaimFilterSet(QueryDict(query), queryset=Claim.objects.all())
+        assert filterset.is_valid()
+        return _cache_key(filterset, facet)
+
+    assert key("speaker=a&speaker=b&said_to=2020-08-01") == key("said_to=2020-08-01&speaker=b&speaker=a&q=")
+    assert key("speaker=a") != key("speaker=b")
+    assert key("speaker=a") != key("speaker=a", facet="claim_type")
