@@ -92,7 +92,7 @@ def test_month_claims_sit_mid_month_with_a_bar_across_it():
 def test_busy_months_are_wider_than_empty_ones_and_time_runs_forwards():
     """The scale widens months with claims and never runs backwards."""
     who = speaker(1)
-    scale = TimeScale([claim(1, who, datetime.date(2020, 8, 2))], 0, 1000)
+    scale = TimeScale.for_claims([claim(1, who, datetime.date(2020, 8, 2))], 0, 1000)
     august = scale.x(datetime.date(2020, 9, 1)) - scale.x(datetime.date(2020, 8, 1))
     march = scale.x(datetime.date(2020, 4, 1)) - scale.x(datetime.date(2020, 3, 1))
     assert august == pytest.approx(8 * march)
