@@ -369,9 +369,13 @@ def counted_layout(
         min(cell.first for cell in cells), max(cell.last for cell in cells), busy, plot_left, plot_right
     )
     # A bar's height grows with the square root of its claims per month, so quiet months stay
-    # visible beside the peaks; its title gives the exact count.
+    # visible beside the peaks (its title gives the exact count). The "other speakers" rows,
+    # thousands of speakers each, get a scale of their own, or they would flatten every speaker.
     per_month = {id(cell): cell.count / (1 if cell.first.month == cell.last.month else 12) for cell in cells}
-    most = max(per_month.values())
+    shared = {row.key: bool(row.by) for row in rows}
+    most = {}
+    for cell in cells:
+        most[shared[cell.row]] = max(most.get(shared[cell.row], 0), per_month[id(cell)])
     tallest = row_height - 6
 
     groups, drawn_rows, row_at = [], [], {}
@@ -394,7 +398,7 @@ def counted_layout(
         middle = (scale.x(cell.first) + scale.x(cell.last + datetime.timedelta(days=1))) / 2
         mark = Mark(round(middle, 1), drawn.y + row_height / 2, row.side, total=cell.count)
         left, right = scale.x(cell.first), scale.x(cell.last + datetime.timedelta(days=1))
-        height = max(2.0, tallest * (per_month[id(cell)] / most) ** 0.5)
+        height = max(2.0, tallest * (per_month[id(cell)] / most[shared[cell.row]]) ** 0.5)
         bottom = mark.y + tallest / 2
         year_only = cell.first.month != cell.last.month
         # Formatted here: the template's float formatting cost 0.3 s for 2,000 bars.
