@@ -16,7 +16,7 @@ from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, 
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 
-from claims.models import Rebuttal, RebuttalRelation, Side
+from claims.models import Claim, Rebuttal, RebuttalRelation, Side
 from sources.dates import DatePrecision, period_end, period_start
 
 # Up to this many claims are drawn one by one, as the curated corpus (84) always is; more are
@@ -460,6 +460,10 @@ def timeline_drawing(claims, rows_by="speaker", query=(), max_counted_links=400)
     query: the page's other filters as (parameter, value) pairs, kept on the counted marks' links;
     max_counted_links: how many curves the counted drawing draws at most.
     """
+    if claims.query.annotations:
+        # Sorting by rebuttals joins them (a claim rebutted twice counted twice in a GROUP BY),
+        # and search ranks: keep only which claims matched.
+        claims = Claim.objects.filter(pk__in=claims.order_by().values("pk"))
     claims = claims.order_by()
     few = list(
         claims.select_related("speaker").only(

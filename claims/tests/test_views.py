@@ -476,6 +476,14 @@ def test_counted_marks_keep_the_page_filters_and_count_rebuttals_between_them(cl
     assert "<title>2 rebuttals: 2 claims by Speaker" in html
 
 
+def test_counted_timeline_counts_each_claim_once_whatever_the_sort(client, db, counted):
+    """Sorting by rebuttals (which joins them) does not count a claim rebutted three times thrice."""
+    rebutted = ClaimFactory()
+    RebuttalFactory.create_batch(3, rebutted_claim=rebutted)
+    for query in ({}, {"ordering": "-rebutted_by"}, {"q": "Summary"}):
+        assert "These 4 claims are too many" in text_of(client.get(reverse("claims:timeline"), query)), query
+
+
 def test_a_narrow_filter_draws_each_claim_again(client, db, counted):
     """Filtered down to the threshold, the timeline draws one mark per claim."""
     speaker = SpeakerFactory(slug="few")
