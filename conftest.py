@@ -15,6 +15,14 @@ def pytest_report_header(config):
     return f"database: {vendor} (tests use a fresh test database; configured: {database['NAME']})"
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: pages cache counts that another test's rows would skew."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 BROWSER_ARGS = [
     "--headless=new",
     "--no-sandbox",

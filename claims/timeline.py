@@ -7,13 +7,27 @@ size bounded) however many claims there are.
 
 import calendar
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.core.cache import cache
+from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, Value, When, Window
+from django.db.models.functions import TruncMonth
 from django.urls import reverse
 
-from claims.models import Side
+from claims.models import Claim, Rebuttal, RebuttalRelation, Side
 from sources.dates import DatePrecision, period_end, period_start
+
+# Up to this many claims are drawn one by one, as the curated corpus (84) always is; more are
+# counted per row and month in the database (drawing 10,000 claims one by one took 12 s).
+MAX_DRAWN_CLAIMS = 300
+# Speakers with a row of their own when more speakers than this have claims; the rest of each
+# side share one "other speakers" row, so the drawing stays under ~30 rows.
+MAX_SPEAKER_ROWS = 24
+# Rebuttal curves between counted bars: the pairs of bars with the most rebuttals.
+MAX_COUNTED_LINKS = 400
+ROW_AND_MONTH_PARAMETERS = ("speaker", "side", "said_from", "said_to", "page")
 
 
 @dataclass
@@ -34,6 +48,17 @@ class Group:
 
 
 @dataclass
+class Bar:
+    """A counted mark's rectangle, its coordinates as the SVG's text."""
+
+    x: str
+    y: str
+    width: str
+    height: str
+    year_only: bool
+
+
+@dataclass
 class Mark:
     x: float
     y: float
@@ -43,10 +68,13 @@ class Mark:
     label: str = ""
     period_start_x: float = 0
     period_end_x: float = 0
+    # The counted drawing's marks are bars: how many claims they count, and where they are drawn.
+    total: int = 0
+    bar: Bar | None = None
 
     @property
     def count(self):
-        return len(self.claims)
+        return self.total or len(self.claims)
 
     @property
     def radius(self):
@@ -85,6 +113,8 @@ class Layout:
     links: list
     ticks: list
     hidden_links: int = 0
+    # The aggregated drawing: marks are claims counted per row and month, not single claims.
+    counted_claims: int = 0
 
     @property
     def is_empty(self):
@@ -103,18 +133,11 @@ SIDE_LABELS = dict(Side.choices)
 class TimeScale:
     """Months across the plot, from January of the first year to December of the last.
 
-    A month holding a claim dated to the day or month is busy_weight times wider than an empty
-    one, so bursts of claims spread out while quiet stretches stay visible but short.
+    A busy month (one holding a claim dated to the day or month) is busy_weight times wider than
+    an empty one, so bursts of claims spread out while quiet stretches stay visible but short.
     """
 
-    def __init__(self, claims, left, right, busy_weight=8):
-        first = min(claim.said_on for claim in claims)
-        last = max(period_end(claim.said_on, claim.said_on_precision) for claim in claims)
-        busy = {
-            (claim.said_on.year, claim.said_on.month)
-            for claim in claims
-            if claim.said_on_precision != DatePrecision.YEAR
-        }
+    def __init__(self, first, last, busy, left, right, busy_weight=8):
         self.months = [(year, month) for year in range(first.year, last.year + 1) for month in range(1, 13)]
         weights = [busy_weight if month in busy else 1 for month in self.months]
         unit = (right - left) / sum(weights)
@@ -124,6 +147,18 @@ class TimeScale:
         for month, weight in zip(self.months, weights, strict=True):
             self.spans[month] = (x, weight * unit, month in busy)
             x += weight * unit
+
+    @classmethod
+    def for_claims(cls, claims, left, right):
+        """The scale for these claims: from the first one's year to the end of the last one's period."""
+        first = min(claim.said_on for claim in claims)
+        last = max(period_end(claim.said_on, claim.said_on_precision) for claim in claims)
+        busy = {
+            (claim.said_on.year, claim.said_on.month)
+            for claim in claims
+            if claim.said_on_precision != DatePrecision.YEAR
+        }
+        return cls(first, last, busy, left, right)
 
     def x(self, day):
         """The x of the start of a day (a day past the last month maps to the right edge)."""
@@ -137,7 +172,9 @@ class TimeScale:
         ticks = []
         for (year, month), (x, width, busy) in self.spans.items():
             if month == 1:
-                ticks.append(Tick(x, str(year), True))
+                # A year too narrow for its label (no busy month in the one before) keeps its line only.
+                crowded = ticks and ticks[-1].label and x - ticks[-1].x < 30
+                ticks.append(Tick(x, "" if crowded else str(year), True))
             elif busy and width >= 26 and x - ticks[-1].x >= 30:
                 ticks.append(Tick(x, calendar.month_abbr[month], False))
         ticks.append(Tick(self.right, "", True))
@@ -168,7 +205,7 @@ def timeline_layout(
     if not claims:
         return Layout(width, 60, plot_left, plot_right, 40, [], [], [], [], [])
 
-    scale = TimeScale(claims, plot_left, plot_right)
+    scale = TimeScale.for_claims(claims, plot_left, plot_right)
     x_of = scale.x
 
     # Rows: sides in a fixed order, then speakers by their first claim.
@@ -277,3 +314,268 @@ def _link(source, target, relation, count=1):
     if count > 1:
         label = f"{count} rebuttals: {label}"
     return Link(path, relation, label, count)
+
+
+# The aggregated drawing, for results too big to draw claim by claim.
+
+
+@dataclass
+class CountedRow:
+    """A row of the aggregated drawing: a side, a speaker, or a side's less busy speakers."""
+
+    key: object
+    label: str
+    href: str
+    side: str
+    claim_filter: list  # (parameter, value) pairs for the claim list
+    by: str = ""  # whose claims, in the marks' labels, when the row's label is not enough
+
+
+@dataclass
+class Cell:
+    """How many claims of a row fall in one period: a month, or a year for claims dated to the year."""
+
+    row: object
+    first: datetime.date
+    last: datetime.date
+    count: int
+
+
+def counted_layout(
+    rows,
+    cells,
+    links,
+    left_out=0,
+    headed=True,
+    width=1000,
+    label_width=210,
+    row_height=26,
+    group_height=28,
+    max_links=400,
+):
+    """Draw counted claims: one bar per cell, the taller the more claims.
+
+    rows are CountedRow in drawing order; cells are Cell; links are the busiest pairs of cells
+    ((row, first, last), (row, first, last), {relation: count}, count), busiest first, and left_out
+    how many pairs were not fetched; headed: a heading above each side's rows (rows by speaker).
+    """
+    plot_left, plot_right = label_width + 10, width - 15
+    used = {cell.row for cell in cells}
+    rows = [row for row in rows if row.key in used]
+    if not cells:
+        return Layout(width, 60, plot_left, plot_right, 40, [], [], [], [], [])
+    busy = {(cell.first.year, cell.first.month) for cell in cells if cell.first.month == cell.last.month}
+    scale = TimeScale(
+        min(cell.first for cell in cells), max(cell.last for cell in cells), busy, plot_left, plot_right
+    )
+    # A bar's height grows with the square root of its claims per month, so quiet months stay
+    # visible beside the peaks (its title gives the exact count). The "other speakers" rows,
+    # thousands of speakers each, get a scale of their own, or they would flatten every speaker.
+    per_month = {id(cell): cell.count / (1 if cell.first.month == cell.last.month else 12) for cell in cells}
+    shared = {row.key: bool(row.by) for row in rows}
+    most = {}
+    for cell in cells:
+        most[shared[cell.row]] = max(most.get(shared[cell.row], 0), per_month[id(cell)])
+    tallest = row_height - 6
+
+    groups, drawn_rows, row_at = [], [], {}
+    y = 10
+    for side, side_rows in rows_by_side(rows).items():
+        if headed:
+            groups.append(Group(SIDE_LABELS[side], side, y + group_height - 10))
+            y += group_height
+        for row in side_rows:
+            drawn = Row(row.label, row.href, y, side)
+            drawn_rows.append(drawn)
+            row_at[row.key] = (row, drawn)
+            y += row_height
+    axis_y = y + 4
+    claim_list = reverse("claims:claim-list")
+    marks, mark_of = [], {}
+    # Year-long bars first, so the month bars are drawn over them.
+    for cell in sorted(cells, key=lambda cell: (cell.first.month == cell.last.month, cell.first)):
+        row, drawn = row_at[cell.row]
+        middle = (scale.x(cell.first) + scale.x(cell.last + datetime.timedelta(days=1))) / 2
+        mark = Mark(round(middle, 1), drawn.y + row_height / 2, row.side, total=cell.count)
+        left, right = scale.x(cell.first), scale.x(cell.last + datetime.timedelta(days=1))
+        height = max(2.0, tallest * (per_month[id(cell)] / most[shared[cell.row]]) ** 0.5)
+        bottom = mark.y + tallest / 2
+        year_only = cell.first.month != cell.last.month
+        # Formatted here: the template's float formatting cost 0.3 s for 2,000 bars.
+        mark.bar = Bar(
+            f"{left + 0.5:.1f}",
+            f"{bottom - height:.1f}",
+            f"{max(1.5, right - left - 1):.1f}",
+            f"{height:.1f}",
+            year_only,
+        )
+        query = [*row.claim_filter, ("said_from", cell.first.isoformat()), ("said_to", cell.last.isoformat())]
+        mark.href = claim_list + "?" + urlencode(query)
+        claims = f"{cell.count:,} claim{'s' if cell.count != 1 else ''} by {row.by or row.label}"
+        if year_only:
+            mark.label = f"{claims}, dated only to the year {cell.first.year}"
+        else:
+            mark.label = f"{claims}, {cell.first:%B %Y}"
+        marks.append(mark)
+        mark_of[(cell.row, cell.first, cell.last)] = mark
+
+    drawn_links = []
+    for source, target, relations, count in links:
+        source_mark, target_mark = mark_of.get(source), mark_of.get(target)
+        if source_mark is None or target_mark is None or source_mark is target_mark:
+            continue  # rebuttals within one bar have no curve
+        if len(drawn_links) < max_links:
+            relation = max(relations, key=relations.get)  # the curve takes the commonest relation's style
+            drawn_links.append(_link(source_mark, target_mark, relation, count))
+        else:
+            left_out += 1
+    return Layout(
+        width,
+        axis_y + 24,
+        plot_left,
+        plot_right,
+        axis_y,
+        groups,
+        drawn_rows,
+        marks,
+        drawn_links,
+        scale.ticks(),
+        left_out,
+        counted_claims=sum(cell.count for cell in cells),
+    )
+
+
+def rows_by_side(rows):
+    """The rows grouped under their side, sides in the debate's order, each group's order kept."""
+    return {
+        side: [row for row in rows if row.side == side]
+        for side in SIDE_ORDER
+        if any(row.side == side for row in rows)
+    }
+
+
+def timeline_drawing(claims, rows_by="speaker", query=(), max_counted_links=400):
+    """The layout for these claims: each one drawn (two queries) or, past MAX_DRAWN_CLAIMS, counted.
+
+    query: the page's other filters as (parameter, value) pairs, kept on the counted marks' links;
+    max_counted_links: how many curves the counted drawing draws at most.
+    """
+    if claims.query.annotations:
+        # Sorting by rebuttals joins them (a claim rebutted twice counted twice in a GROUP BY),
+        # and search ranks: keep only which claims matched.
+        claims = Claim.objects.filter(pk__in=claims.order_by().values("pk"))
+    claims = claims.order_by()
+    few = list(
+        claims.select_related("speaker").only(
+            "said_on", "said_on_precision", "summary", "speaker__name", "speaker__slug", "speaker__side"
+        )[: MAX_DRAWN_CLAIMS + 1]
+    )
+    if len(few) <= MAX_DRAWN_CLAIMS:
+        ids = [claim.pk for claim in few]
+        rebuttals = Rebuttal.objects.filter(rebutting_claim__in=ids, rebutted_claim__in=ids).values_list(
+            "rebutting_claim_id", "rebutted_claim_id", "relation"
+        )
+        return timeline_layout(few, rebuttals, rows_by=rows_by)
+    # Counting a million claims takes a second or so: kept for COUNT_CACHE_SECONDS, like the
+    # API's big counts (the count of drawn claims is above MAX_DRAWN_CLAIMS by construction).
+    from tiktok_claims.api import COUNT_CACHE_SECONDS  # here: that module imports DRF, which imports it
+
+    sql, params = claims.query.sql_with_params()
+    key = "timeline:" + hashlib.sha256(repr((rows_by, tuple(query), sql, params)).encode()).hexdigest()
+    counted = cache.get(key)
+    if counted is None:
+        counted = count_claims(claims, rows_by, query)
+        cache.set(key, counted, COUNT_CACHE_SECONDS)
+    return counted_layout(*counted, max_links=max_counted_links)
+
+
+def count_claims(claims, rows_by, query):
+    """Rows, cells and rebuttal links for counted_layout, grouped in the database: two or three queries."""
+    # The page's filters stay on each mark's link, except those the row and month replace.
+    kept = [(name, value) for name, value in query if name not in ROW_AND_MONTH_PARAMETERS]
+    claim_list = reverse("claims:claim-list")
+    rows, busiest = [], []
+    if rows_by == "speaker":
+        speakers = list(
+            claims.values("speaker", "speaker__name", "speaker__slug", "speaker__side")
+            .annotate(count=Count("pk"))
+            .order_by("-count", "speaker")[: MAX_SPEAKER_ROWS + 1]
+        )
+        busiest = [speaker["speaker"] for speaker in speakers[:MAX_SPEAKER_ROWS]]
+        for speaker in speakers[:MAX_SPEAKER_ROWS]:
+            claim_filter = [("speaker", speaker["speaker__slug"]), *kept]
+            href = reverse("claims:speaker-detail", args=[speaker["speaker__slug"]])
+            rows.append(
+                CountedRow(
+                    (speaker["speaker"], speaker["speaker__side"]),
+                    speaker["speaker__name"],
+                    href,
+                    speaker["speaker__side"],
+                    claim_filter,
+                )
+            )
+        if len(speakers) <= MAX_SPEAKER_ROWS:
+            busiest = None  # every speaker has a row: group by speaker alone
+    for side in SIDE_ORDER:
+        claim_filter = [("side", side), *kept]
+        href = claim_list + "?" + urlencode(claim_filter)
+        if rows_by == "side":
+            rows.append(CountedRow((0, side), SIDE_LABELS[side], href, side, claim_filter))
+        else:
+            by = f"other speakers ({SIDE_LABELS[side]})"
+            rows.append(CountedRow((0, side), "Other speakers", href, side, claim_filter, by))
+
+    def cell_of(prefix):
+        """The expressions placing a claim (or a rebuttal's claim, through prefix) in its cell."""
+        speaker = F(prefix + "speaker")
+        if rows_by == "side":
+            row = Value(0)
+        elif busiest is None:
+            row = speaker
+        else:
+            row = Case(When(**{prefix + "speaker__in": busiest}, then=speaker), default=Value(0))
+        year_only = Case(
+            When(**{prefix + "said_on_precision": DatePrecision.YEAR}, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+        return row, F(prefix + "speaker__side"), year_only, TruncMonth(prefix + "said_on")
+
+    def cell_key(row, side, year_only, month):
+        last = month.replace(month=12, day=31) if year_only else period_end(month, DatePrecision.MONTH)
+        return ((row, side), month, last)
+
+    names = ("row", "side", "year_only", "month")
+    cells = [
+        Cell(*cell_key(*(values[name] for name in names)), values["count"])
+        for values in claims.values(**dict(zip(names, cell_of(""), strict=True))).annotate(count=Count("pk"))
+    ]
+    rebuttals = Rebuttal.objects.all()
+    if claims.query.has_filters():
+        # EXISTS, not IN: SQLite walked every pair of the two id lists (96 s at 100k claims).
+        claims = claims.order_by()
+        rebuttals = rebuttals.filter(
+            Exists(claims.filter(pk=OuterRef("rebutting_claim"))),
+            Exists(claims.filter(pk=OuterRef("rebutted_claim"))),
+        )
+    source = dict(zip(["source_" + name for name in names], cell_of("rebutting_claim__"), strict=True))
+    target = dict(zip(["target_" + name for name in names], cell_of("rebutted_claim__"), strict=True))
+    by_relation = {relation: Count("pk", filter=Q(relation=relation)) for relation in RebuttalRelation.values}
+    pairs = (
+        rebuttals.values(**source, **target)
+        .annotate(count=Count("pk"), pairs=Window(Count("*")), **by_relation)
+        .order_by("-count", *source, *target)[:MAX_COUNTED_LINKS]
+    )
+    links, left_out = [], 0
+    for values in pairs:
+        relations = {relation: values[relation] for relation in RebuttalRelation.values if values[relation]}
+        links.append(
+            (
+                cell_key(*(values["source_" + name] for name in names)),
+                cell_key(*(values["target_" + name] for name in names)),
+                relations,
+                values["count"],
+            )
+        )
+        left_out = values["pairs"] - MAX_COUNTED_LINKS
+    return rows, cells, links, max(0, left_out), rows_by == "speaker"

@@ -4,7 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from claims.timeline import TimeScale, timeline_layout
+from claims.timeline import Cell, CountedRow, TimeScale, counted_layout, timeline_layout
+from sources.dates import period_end
 
 
 def speaker(pk, side="us_government"):
@@ -92,7 +93,7 @@ def test_month_claims_sit_mid_month_with_a_bar_across_it():
 def test_busy_months_are_wider_than_empty_ones_and_time_runs_forwards():
     """The scale widens months with claims and never runs backwards."""
     who = speaker(1)
-    scale = TimeScale([claim(1, who, datetime.date(2020, 8, 2))], 0, 1000)
+    scale = TimeScale.for_claims([claim(1, who, datetime.date(2020, 8, 2))], 0, 1000)
     august = scale.x(datetime.date(2020, 9, 1)) - scale.x(datetime.date(2020, 8, 1))
     march = scale.x(datetime.date(2020, 4, 1)) - scale.x(datetime.date(2020, 3, 1))
     assert august == pytest.approx(8 * march)
@@ -120,3 +121,44 @@ def test_many_claims_stay_a_bounded_number_of_marks():
     assert len(layout.marks) <= 2 * (plot_width / 20 + 1)
     assert len(layout.links) == 400 and layout.hidden_links > 0
     assert layout.links[0].count >= layout.links[-1].count
+
+
+def test_counted_bars_span_their_month_or_their_whole_year_and_fit_their_row():
+    """A year-dated count spans its year, not January; bars grow with the count within the row."""
+    row = CountedRow(1, "Speaker 1", "/speakers/speaker-1/", "us_government", [("speaker", "speaker-1")])
+    cells = [
+        Cell(1, datetime.date(2020, 8, 1), datetime.date(2020, 8, 31), 900),
+        Cell(1, datetime.date(2020, 9, 1), datetime.date(2020, 9, 30), 9),
+        Cell(1, datetime.date(2021, 1, 1), datetime.date(2021, 12, 31), 12),
+    ]
+    layout = counted_layout([row], cells, [], row_height=26)
+    year, august, september = layout.marks
+    assert year.label == "12 claims by Speaker 1, dated only to the year 2021" and year.bar.year_only
+    year_line = next(tick.x for tick in layout.ticks if tick.label == "2021")
+    assert float(year.bar.x) == pytest.approx(year_line + 0.5, abs=0.1)
+    assert float(year.bar.x) + float(year.bar.width) == pytest.approx(layout.plot_right - 0.5, abs=0.1)
+    assert float(september.bar.height) < float(august.bar.height) <= 20
+    assert august.href == "/claims/?speaker=speaker-1&said_from=2020-08-01&said_to=2020-08-31"
+    assert layout.counted_claims == 921
+
+
+def test_counted_links_stop_at_the_limit_and_say_how_many_were_left_out():
+    """Only max_links curves are drawn; the rest, fetched or not, are counted as left out."""
+    rows = [
+        CountedRow(1, "A", "/a/", "us_government", []),
+        CountedRow(2, "B", "/b/", "tiktok_bytedance", []),
+    ]
+    months = [datetime.date(2020, month, 1) for month in range(1, 7)]
+    cells = [Cell(key, month, period_end(month, "month"), 1) for key in (1, 2) for month in months]
+    links = [
+        (
+            (1, month, period_end(month, "month")),
+            (2, month, period_end(month, "month")),
+            {"denies": 6 - n},
+            6 - n,
+        )
+        for n, month in enumerate(months)
+    ]
+    layout = counted_layout(rows, cells, links, left_out=10, max_links=4)
+    assert len(layout.links) == 4 and layout.hidden_links == 12
+    assert layout.links[0].label.startswith("6 rebuttals: 1 claim by A, January 2020 — denies — ")

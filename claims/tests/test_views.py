@@ -444,6 +444,43 @@ def test_unknown_speaker_is_a_404(client, db):
     assert client.get("/speakers/nobody-at-all/").status_code == 404
 
 
+def test_speaker_page_lists_claims_50_a_page_in_time_order(client, db):
+    """51 claims: the first 50 oldest first on page 1, the newest on page 2, page 3 is a 404."""
+    speaker = SpeakerFactory()
+    for day in range(51):
+        ClaimFactory(
+            speaker=speaker,
+            said_on=datetime.date(2020, 1, 1) + datetime.timedelta(days=day),
+            summary=f"Day {day}.",
+        )
+    first = client.get(speaker.get_absolute_url())
+    listed = summaries(first)
+    assert len(listed) == 50 and listed[0] == "Day 0." and listed[-1] == "Day 49."
+    assert "Claims 1 to 50 of 51, 50 a page." in text_of(first) and "Page 1 of 2" in text_of(first)
+    second = client.get(speaker.get_absolute_url(), {"page": 2})
+    assert summaries(second) == ["Day 50."]
+    assert client.get(speaker.get_absolute_url(), {"page": 3}).status_code == 404
+    assert client.get(speaker.get_absolute_url(), {"page": "x"}).status_code == 404
+
+
+def test_speaker_page_lists_the_first_rebuttals_and_links_to_the_rest(client, db, monkeypatch):
+    """Past the first few rebuttals each way, the page links to the filtered claim list instead."""
+    monkeypatch.setattr("claims.views.SpeakerDetailView.rebuttals_shown", 2)
+    speaker = SpeakerFactory(slug="busy")
+    for day in range(3):
+        said_on = datetime.date(2020, 1, 1) + datetime.timedelta(days=day)
+        RebuttalFactory(rebutted_claim__speaker=speaker, rebutted_claim__said_on=said_on)
+        RebuttalFactory(rebutting_claim__speaker=speaker, rebutting_claim__said_on=said_on)
+    response = client.get(speaker.get_absolute_url())
+    html = response.content.decode()
+    assert html.count('class="relation relation-denies"') == 4
+    assert f'href="{CLAIMS}?speaker=busy&amp;is_rebutted=true"' in html
+    assert f'href="{CLAIMS}?speaker=busy&amp;rebuts=true"' in html
+    assert text_of(response).count("The first 2 are listed.") == 2
+    monkeypatch.setattr("claims.views.SpeakerDetailView.rebuttals_shown", 3)
+    assert "The first" not in text_of(client.get(speaker.get_absolute_url()))
+
+
 # /timeline/
 
 
@@ -471,6 +508,109 @@ def test_timeline_accepts_the_claim_list_filters(client, debate):
     assert bad.status_code == 200 and "Enter a valid date" in text_of(bad)
     empty = client.get(reverse("claims:timeline"), {"claim_type": "statistic"})
     assert "No claims to draw for these filters." in text_of(empty)
+
+
+def marks(response):
+    """Each mark's (link, label) in a timeline drawing, unescaped."""
+    drawing = re.search(r"<svg.*</svg>", response.content.decode(), flags=re.S).group()
+    return [
+        (html_module.unescape(href), html_module.unescape(label))
+        for href, label in re.findall(r'<a href="([^"]*)" aria-label="([^"]*)">', drawing)
+    ]
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Timelines count claims past 3 of them, with 2 speaker rows, so a few rows exercise it."""
+    monkeypatch.setattr("claims.timeline.MAX_DRAWN_CLAIMS", 3)
+    monkeypatch.setattr("claims.timeline.MAX_SPEAKER_ROWS", 2)
+
+
+def test_a_big_result_is_counted_per_speaker_and_month_and_says_so(client, db, counted):
+    """Past the threshold, bars count each speaker's claims per month and open them as a list."""
+    pompeo = SpeakerFactory(name="Mike Pompeo", slug="pompeo")
+    for day in (3, 20, 29):
+        ClaimFactory(speaker=pompeo, said_on=datetime.date(2020, 8, day))
+    ClaimFactory(speaker=pompeo, said_on=datetime.date(2020, 9, 1), said_on_precision="month")
+    ClaimFactory(speaker=pompeo, said_on=datetime.date(2021, 1, 1), said_on_precision="year")
+    response = client.get(reverse("claims:timeline"))
+    assert "These 5 claims are too many to draw one by one, so they are counted" in text_of(response)
+    assert marks(response) == [
+        (
+            f"{CLAIMS}?speaker=pompeo&said_from=2021-01-01&said_to=2021-12-31",
+            "1 claim by Mike Pompeo, dated only to the year 2021",
+        ),
+        (
+            f"{CLAIMS}?speaker=pompeo&said_from=2020-08-01&said_to=2020-08-31",
+            "3 claims by Mike Pompeo, August 2020",
+        ),
+        (
+            f"{CLAIMS}?speaker=pompeo&said_from=2020-09-01&said_to=2020-09-30",
+            "1 claim by Mike Pompeo, September 2020",
+        ),
+    ]
+    assert response.content.decode().count('class="bar side-us_government bar-year"') == 1
+
+
+def test_counted_rows_are_the_busiest_speakers_then_other_speakers_per_side(client, db, counted):
+    """Speakers beyond the busiest share their side's "Other speakers" row, linking to the side."""
+    busy, busier, quiet = (
+        SpeakerFactory(name="Busy"),
+        SpeakerFactory(name="Busier"),
+        SpeakerFactory(name="Quiet"),
+    )
+    lab = SpeakerFactory(name="Lab", side=Side.INDEPENDENT)
+    for speaker, count in ((busy, 2), (busier, 3), (quiet, 1), (lab, 1)):
+        ClaimFactory.create_batch(count, speaker=speaker)
+    response = client.get(reverse("claims:timeline"))
+    text = text_of(response)
+    assert text.index("US government Busier Busy Other speakers") < text.index("Independent and others")
+    assert "Independent and others Other speakers" in text and "Lab" not in text
+    labels = dict((label, href) for href, label in marks(response))
+    assert labels["1 claim by other speakers (US government), August 2020"].startswith(
+        f"{CLAIMS}?side=us_government&"
+    )
+    assert f"{CLAIMS}?side=independent&said_from=2020-08-01&said_to=2020-08-31" in labels.values()
+
+
+def test_counted_marks_keep_the_page_filters_and_count_rebuttals_between_them(client, db, counted):
+    """A filter stays on every bar's link; rebuttals between two bars are one counted curve."""
+    state, tiktok = SpeakerFactory(slug="state"), SpeakerFactory(slug="tiktok", side=Side.TIKTOK_BYTEDANCE)
+    for _ in range(2):
+        RebuttalFactory(
+            rebutted_claim__speaker=state,
+            rebutting_claim__speaker=tiktok,
+            rebutting_claim__claim_type="allegation",
+        )
+    ClaimFactory(speaker=state, claim_type=ClaimType.DENIAL)
+    response = client.get(reverse("claims:timeline"), {"claim_type": "allegation"})
+    assert {href for href, _ in marks(response)} == {
+        f"{CLAIMS}?speaker=state&claim_type=allegation&said_from=2020-08-01&said_to=2020-08-31",
+        f"{CLAIMS}?speaker=tiktok&claim_type=allegation&said_from=2020-08-01&said_to=2020-08-31",
+    }
+    html = response.content.decode()
+    assert html.count('class="rebuttal-link relation-denies link-many"') == 1
+    assert "<title>2 rebuttals: 2 claims by Speaker" in html
+
+
+def test_counted_timeline_counts_each_claim_once_whatever_the_sort(client, db, counted):
+    """Sorting by rebuttals (which joins them) does not count a claim rebutted three times thrice."""
+    rebutted = ClaimFactory()
+    RebuttalFactory.create_batch(3, rebutted_claim=rebutted)
+    for query in ({}, {"ordering": "-rebutted_by"}, {"q": "Summary"}):
+        assert "These 4 claims are too many" in text_of(client.get(reverse("claims:timeline"), query)), query
+
+
+def test_a_narrow_filter_draws_each_claim_again(client, db, counted):
+    """Filtered down to the threshold, the timeline draws one mark per claim."""
+    speaker = SpeakerFactory(slug="few")
+    ClaimFactory.create_batch(2, speaker=speaker, said_on=datetime.date(2021, 5, 5))
+    ClaimFactory.create_batch(4)
+    response = client.get(reverse("claims:timeline"), {"speaker": "few"})
+    html = response.content.decode()
+    assert "too many to draw" not in text_of(response) and 'class="bar' not in html
+    assert f'<a href="{CLAIMS}?speaker=few&amp;said_from=2021-05-05&amp;said_to=2021-05-05"' in html
+    assert '<text class="mark-count"' in html
 
 
 # /articles/
@@ -540,6 +680,19 @@ def test_home_shows_counts_timeline_most_rebutted_and_entry_points(client, debat
     assert f'href="{CLAIMS}?claim_type=denial"' in response.content.decode()
 
 
+def test_home_counts_a_big_database_by_side_and_keeps_its_figures_for_a_while(client, db, counted):
+    """Past the threshold the strip counts claims per side and month; figures are cached."""
+    ClaimFactory.create_batch(3, speaker__side=Side.US_GOVERNMENT)
+    ClaimFactory(speaker__side=Side.INDEPENDENT, said_on=datetime.date(2021, 3, 3))
+    response = client.get("/")
+    assert ("3 claims by US government, August 2020") in [label for _, label in marks(response)]
+    assert f"{CLAIMS}?side=independent&said_from=2021-03-01&said_to=2021-03-31" in [
+        href for href, _ in marks(response)
+    ]
+    ClaimFactory()
+    assert "4 claims" in text_of(client.get("/"))  # the figures are kept for COUNT_CACHE_SECONDS
+
+
 def test_home_with_an_empty_database_still_answers(client, db):
     """No data yet: the start page says so instead of failing."""
     response = client.get("/")
@@ -599,10 +752,25 @@ def test_list_pages_keep_their_query_budget_as_rows_grow(client, django_assert_m
     assert summaries(
         pinned(django_assert_max_num_queries, client, every_model_filter, claims_budget + 12)
     ) == [quote.claim.summary]
-    pinned(django_assert_max_num_queries, client, reverse("claims:speaker-list"), 1)
+    pinned(django_assert_max_num_queries, client, reverse("claims:speaker-list"), 2)
     pinned(django_assert_max_num_queries, client, reverse("sources:article-list"), 3)
     pinned(django_assert_max_num_queries, client, f"{reverse('claims:timeline')}?side=us_government", 2)
     pinned(django_assert_max_num_queries, client, "/", 8)
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_counted_timeline_keeps_its_query_budget_as_rows_grow(
+    client, django_assert_max_num_queries, counted, rows
+):
+    """Counted, the timeline and home use a fixed number of queries, and fewer once cached."""
+    make_many(rows)
+    SpeakerFactory.create_batch(rows)
+    # Probe, speakers, cells, rebuttal links.
+    pinned(django_assert_max_num_queries, client, reverse("claims:timeline"), 4)
+    pinned(django_assert_max_num_queries, client, f"{reverse('claims:timeline')}?side=us_government", 4)
+    pinned(django_assert_max_num_queries, client, reverse("claims:timeline"), 1)
+    pinned(django_assert_max_num_queries, client, "/", 8)
+    pinned(django_assert_max_num_queries, client, "/", 1)
 
 
 @pytest.mark.parametrize("rows", [3, 30])
@@ -622,7 +790,8 @@ def test_detail_pages_keep_their_query_budget_as_rows_grow(client, django_assert
         SpeakerFactory(affiliation=speaker)
     QuoteFactory(claim=claim, article=article, text="a spokesperson said")
     pinned(django_assert_max_num_queries, client, claim.get_absolute_url(), 6)
-    pinned(django_assert_max_num_queries, client, speaker.get_absolute_url(), 5)
+    # Speaker, members, the page's count, its claims and their rebuttal counts, both rebuttal lists.
+    pinned(django_assert_max_num_queries, client, speaker.get_absolute_url(), 7)
     pinned(django_assert_max_num_queries, client, article.get_absolute_url(), 2)
 
 
