@@ -745,3 +745,14 @@ def test_claims_csv_over_the_row_limit_is_refused_with_the_count(client):
     assert refused.status_code == 400
     assert "would hold 4 rows" in refused.json()["format"][0]
     assert len(csv_rows(narrowed)) == 3
+
+
+def test_search_keeps_the_asked_order_and_pages_by_cursor(client):
+    """?search= with ordering=-said_on is newest first (not by rank), and its next link is a cursor."""
+    for year in (2019, 2021, 2020):
+        ClaimFactory(summary=f"Servers in {year}.", said_on=datetime.date(year, 1, 1))
+
+    body = client.get("/api/claims/", {"search": "servers", "ordering": "-said_on", "page_size": 2}).json()
+
+    assert [claim["summary"] for claim in body["results"]] == ["Servers in 2021.", "Servers in 2020."]
+    assert "after=2020-01-01" in body["next"]
