@@ -130,7 +130,6 @@ class KeysetPagination(PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         self.keyset = keyset_of(queryset)
-        self.cursor = None
         given = [name for name in self.cursor_query_params if request.query_params.get(name)]
         if not given:
             self.rows = super().paginate_queryset(queryset, request, view)
@@ -161,7 +160,6 @@ class KeysetPagination(PageNumberPagination):
         more = len(rows) > page_size
         rows = rows[:page_size] if forward else rows[:page_size][::-1]
         self.count = cached_count(queryset)
-        self.cursor = name
         self.more_after, self.more_before = (more, True) if forward else (True, more)
         self.rows = rows
         self.display_page_controls = False
@@ -281,15 +279,14 @@ def neutralise_formula(value):
 
 
 class CSVRenderer(renderers.BaseRenderer):
-    """Rows (dicts) as CSV with the view's column headers; formulas neutralised."""
+    """A dict (a write's answer) as CSV under the view's headers; lists and items stream instead."""
 
     media_type = "text/csv"
     format = "csv"
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        view = renderer_context["view"]
-        headers = [header for header, _ in view.csv_columns]
+        headers = renderer_context["view"].csv_headers
         rows = data if isinstance(data, list) else [data]
         output = io.StringIO()
         writer = csv.writer(output)
@@ -457,8 +454,9 @@ class ApiViewMixin:
             return super().perform_content_negotiation(request, force)
         except Http404 as error:
             value = request.query_params.get(api_settings.URL_FORMAT_OVERRIDE) or self.format_kwarg or ""
+            formats = ", ".join(renderer.format for renderer in self.get_renderers())
             raise exceptions.ValidationError(
-                {"format": [f"Unknown format {value[:20]!r}: use json or csv."]}
+                {"format": [f"Unknown format {value[:20]!r}: use one of {formats}."]}
             ) from error
 
     def get_serializer_context(self):
@@ -499,8 +497,8 @@ class Links:
         )
         return self._template(url)
 
-    def page(self, view_name, suffix=""):
-        return self._template(web_url(self.request, reverse(view_name, args=[self.PLACEHOLDER]) + suffix))
+    def page(self, view_name):
+        return self._template(web_url(self.request, reverse(view_name, args=[self.PLACEHOLDER])))
 
     def api_list_filtered(self, view_name, parameter):
         """A related list's API URL: the list filtered to one item, as the serializers link it."""

@@ -336,6 +336,9 @@ def test_bad_claim_parameters_are_400_naming_the_parameter(client, params, name)
         ("/api/speakers/?side=moon", "side"),
         ("/api/articles/?published_from=20200101", "published_from"),
         ("/api/articles/?outlet=%00", "outlet"),
+        ("/api/quotes/?format=xml", "format"),
+        ("/api/?format=csv", "format"),
+        ("/api/claims/1/jsonld/?format=csv", "format"),
     ],
 )
 def test_bad_parameters_on_other_lists_are_400(client, path, name):
