@@ -5,21 +5,29 @@ import hashlib
 import io
 import re
 
+import orjson
+from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import InvalidPage
 from django.core.paginator import Paginator as DjangoPaginator
-from django.db.models import ProtectedError
-from django.http import HttpResponsePermanentRedirect, JsonResponse
-from django.urls import Resolver404, resolve
+from django.db import connections
+from django.db.models import BooleanField, ProtectedError
+from django.db.models.expressions import RawSQL
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse, StreamingHttpResponse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.functional import cached_property
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import exceptions, pagination, renderers, serializers
 from rest_framework.response import Response
+from rest_framework.reverse import reverse as api_reverse
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
+from rest_framework.utils.encoders import JSONEncoder
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import exception_handler
 
 MAX_PAGE_SIZE = 200
@@ -38,20 +46,29 @@ ID_PATTERN = r"[0-9]{1,18}"
 # A spreadsheet runs a cell starting with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
+# CSV rows are read, and their related rows fetched, this many at a time: memory stays flat
+# however long the export.
+CSV_CHUNK_ROWS = 2_000
+
+
+def cached_count(queryset):
+    """The queryset's row count; one of MAX_PAGED_ROWS or more is kept for COUNT_CACHE_SECONDS."""
+    sql, params = queryset.query.sql_with_params()
+    key = "api-count:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+    count = cache.get(key)
+    if count is None:
+        count = queryset.count()
+        if count >= MAX_PAGED_ROWS:
+            cache.set(key, count, COUNT_CACHE_SECONDS)
+    return count
+
 
 class CountCachingPaginator(DjangoPaginator):
     """Django's paginator with big counts cached and pages stopping at MAX_PAGED_ROWS."""
 
     @cached_property
     def count(self):
-        sql, params = self.object_list.query.sql_with_params()
-        key = "api-count:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
-        count = cache.get(key)
-        if count is None:
-            count = self.object_list.count()
-            if count >= MAX_PAGED_ROWS:
-                cache.set(key, count, COUNT_CACHE_SECONDS)
-        return count
+        return cached_count(self.object_list)
 
     @cached_property
     def num_pages(self):
@@ -90,6 +107,168 @@ class PageNumberPagination(pagination.PageNumberPagination):
             raise exceptions.ValidationError({self.page_query_param: ["Enter a page number (1, 2, ...)."]})
         return value
 
+    def paginate_queryset(self, queryset, request, view=None):
+        """DRF's, but a page past the end or past the cap is a 400 naming `page`, not a 404."""
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except exceptions.NotFound as error:
+            raise exceptions.ValidationError({self.page_query_param: [str(error.detail)]}) from error
+
+
+class KeysetPagination(PageNumberPagination):
+    """Page numbers to jump (to row MAX_PAGED_ROWS); `after`/`before` cursors to walk any distance.
+
+    A cursor is a row's place in the order, its date and id (`after=2020-08-12,1234`), and the
+    page is the rows past it, found through the (date, id) index: the same cost on page 1 and
+    at row 900,000, where OFFSET walks every row it skips. Results ordered by one non-null field
+    then id have cursors, and their `next`/`previous` links are cursors even from a numbered
+    page; other orders (by rank, by rebuttals) keep page numbers only.
+    """
+
+    cursor_query_params = ("after", "before")
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.keyset = keyset_of(queryset)
+        given = [name for name in self.cursor_query_params if request.query_params.get(name)]
+        if not given:
+            self.rows = super().paginate_queryset(queryset, request, view)
+            if self.rows is not None:
+                self.count = self.page.paginator.count
+                self.more_before = self.page.number > 1
+                self.more_after = self.page.number * self.page.paginator.per_page < self.count
+            return self.rows
+        name = given[0]
+        if len(given) > 1 or request.query_params.get(self.page_query_param):
+            raise exceptions.ValidationError({name: ["Give one of page, after or before, not several."]})
+        if self.keyset is None:
+            raise exceptions.ValidationError(
+                {
+                    name: [
+                        "Cursors follow the date orderings (said_on, -said_on); this order has page numbers."
+                    ]
+                }
+            )
+        field, descending = self.keyset
+        position = parse_position(field, request.query_params[name], name)
+        page_size = self.get_page_size(request)
+        forward = name == "after"
+        rows = queryset.filter(keyset_condition(queryset, field, position, forward != descending))
+        if not forward:
+            rows = rows.reverse()
+        rows = list(rows[: page_size + 1])
+        more = len(rows) > page_size
+        rows = rows[:page_size] if forward else rows[:page_size][::-1]
+        self.count = cached_count(queryset)
+        self.more_after, self.more_before = (more, True) if forward else (True, more)
+        self.rows = rows
+        self.display_page_controls = False
+        return rows
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "count": self.count,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_next_link(self):
+        if self.keyset is None:
+            return super().get_next_link()
+        if not self.more_after or not self.rows:
+            return None
+        return self.cursor_link("after", self.rows[-1])
+
+    def get_previous_link(self):
+        if self.keyset is None:
+            return super().get_previous_link()
+        if not self.more_before or not self.rows:
+            return None
+        return self.cursor_link("before", self.rows[0])
+
+    def cursor_link(self, name, row):
+        url = self.request.build_absolute_uri()
+        for other in (self.page_query_param, *self.cursor_query_params):
+            url = remove_query_param(url, other)
+        field, _ = self.keyset
+        value, pk = (
+            (row[field.attname], row["id"])
+            if isinstance(row, dict)
+            else (getattr(row, field.attname), row.pk)
+        )
+        return replace_query_param(url, name, f"{value},{pk}")
+
+    def get_schema_operation_parameters(self, view):
+        cursor = (
+            "a row's date and id, e.g. 2020-08-12,1234, as the next and previous links give; "
+            "for the date orderings only, and not with page."
+        )
+        return [
+            *super().get_schema_operation_parameters(view),
+            *(
+                {
+                    "name": name,
+                    "required": False,
+                    "in": "query",
+                    "description": f"The page {where} this cursor: {cursor}",
+                    "schema": {"type": "string"},
+                }
+                for name, where in (("after", "after"), ("before", "just before"))
+            ),
+        ]
+
+
+def keyset_of(queryset):
+    """(field, descending) when the queryset is ordered by one non-null field and then by id."""
+    order = queryset.query.order_by
+    if len(order) != 2 or not all(isinstance(name, str) for name in order):
+        return None
+    first, second = order
+    descending = first.startswith("-")
+    if second.lstrip("-") not in ("pk", "id") or second.startswith("-") != descending:
+        return None
+    try:
+        field = queryset.model._meta.get_field(first.lstrip("-"))
+    except FieldDoesNotExist:
+        return None
+    if not field.concrete or field.null or field.is_relation:
+        return None
+    return field, descending
+
+
+def parse_position(field, text, name):
+    """A cursor's (value, id), or a 400 naming the parameter."""
+    value, _, pk = text.rpartition(",")
+    try:
+        if not re.fullmatch(ID_PATTERN, pk):
+            raise DjangoValidationError("bad id")
+        return field.to_python(value), int(pk)
+    except (DjangoValidationError, ValueError, TypeError) as error:
+        raise exceptions.ValidationError(
+            {
+                name: [
+                    "Enter a cursor as the next and previous links give: "
+                    f"a {field.name} and an id, e.g. 2020-08-12,1234."
+                ]
+            }
+        ) from error
+
+
+def keyset_condition(queryset, field, position, greater):
+    """Rows past (value, id) in the order: a row-value comparison, which walks the index from there."""
+    connection = connections[queryset.db]
+    quote = connection.ops.quote_name
+    table = quote(queryset.model._meta.db_table)
+    value, pk = position
+    sql = (
+        f"({table}.{quote(field.column)}, {table}.{quote(queryset.model._meta.pk.column)}) "
+        f"{'>' if greater else '<'} (%s, %s)"
+    )
+    return RawSQL(sql, [field.get_db_prep_value(value, connection), pk], output_field=BooleanField())
+
 
 def neutralise_formula(value):
     """Prefix an apostrophe to a cell a spreadsheet would run as a formula."""
@@ -100,15 +279,14 @@ def neutralise_formula(value):
 
 
 class CSVRenderer(renderers.BaseRenderer):
-    """Rows (dicts) as CSV with the view's column headers; formulas neutralised."""
+    """A dict (a write's answer) as CSV under the view's headers; lists and items stream instead."""
 
     media_type = "text/csv"
     format = "csv"
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        view = renderer_context["view"]
-        headers = [header for header, _ in view.csv_columns]
+        headers = renderer_context["view"].csv_headers
         rows = data if isinstance(data, list) else [data]
         output = io.StringIO()
         writer = csv.writer(output)
@@ -116,6 +294,17 @@ class CSVRenderer(renderers.BaseRenderer):
         for row in rows:
             writer.writerow([neutralise_formula(row.get(header)) for header in headers])
         return output.getvalue().encode(self.charset)
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    """DRF's JSON renderer, written by orjson (several times faster); indented output stays DRF's."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None or self.get_indent(accepted_media_type, renderer_context or {}):
+            return super().render(data, accepted_media_type, renderer_context)
+        # Whatever orjson cannot write itself (lazy strings, decimals, DRF's date formats) goes
+        # through DRF's own encoder, so the values are the same as before.
+        return orjson.dumps(data, default=JSONEncoder().default, option=orjson.OPT_PASSTHROUGH_DATETIME)
 
 
 class JSONLDRenderer(renderers.JSONRenderer):
@@ -203,6 +392,15 @@ class ApiViewMixin:
     csv_columns = []
     expandable = ()
 
+    @property
+    def csv_headers(self):
+        return [header for header, _ in self.csv_columns]
+
+    def csv_rows(self, queryset):
+        """Each item's cells in csv_headers' order, read CSV_CHUNK_ROWS items at a time."""
+        for item in queryset.iterator(chunk_size=CSV_CHUNK_ROWS):
+            yield [value(item) for _, value in self.csv_columns]
+
     def paginate_queryset(self, queryset):
         if self.request.accepted_renderer.format == "csv":
             return None
@@ -212,17 +410,54 @@ class ApiViewMixin:
         if request.accepted_renderer.format != "csv":
             return super().list(request, *args, **kwargs)
         queryset = self.filter_queryset(self.get_queryset())
-        filename = f"{self.basename}s.csv"
-        rows = [self.csv_row(item) for item in queryset]
-        return Response(rows, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        count, limit = cached_count(queryset), settings.API_CSV_MAX_ROWS
+        if count > limit:
+            raise exceptions.ValidationError(
+                {
+                    "format": [
+                        f"The CSV would hold {count:,} rows; a download holds at most {limit:,}. "
+                        "Narrow the filters (said_from and said_to, speaker, topic, ...) and download "
+                        "it in parts, or page through the JSON by its next links."
+                    ]
+                }
+            )
+        response = self.csv_response(self.csv_rows(queryset))
+        response["Content-Disposition"] = f'attachment; filename="{self.basename}s.csv"'
+        return response
 
     def retrieve(self, request, *args, **kwargs):
         if request.accepted_renderer.format != "csv":
             return super().retrieve(request, *args, **kwargs)
-        return Response(self.csv_row(self.get_object()))
+        item = self.get_object()
+        return self.csv_response(self.csv_rows(self.get_queryset().filter(pk=item.pk)))
 
-    def csv_row(self, item):
-        return {header: value(item) for header, value in self.csv_columns}
+    def csv_response(self, rows):
+        """CSV streamed as it is written, a header row first; formulas neutralised."""
+
+        def chunks():
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow(self.csv_headers)
+            for row in rows:
+                writer.writerow([neutralise_formula(value) for value in row])
+                if buffer.tell() > 64 * 1024:
+                    yield buffer.getvalue()
+                    buffer.seek(0)
+                    buffer.truncate()
+            yield buffer.getvalue()
+
+        return StreamingHttpResponse(chunks(), content_type="text/csv; charset=utf-8")
+
+    def perform_content_negotiation(self, request, force=False):
+        """DRF's, but an unknown ?format= is a 400 naming `format`, not a 404."""
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404 as error:
+            value = request.query_params.get(api_settings.URL_FORMAT_OVERRIDE) or self.format_kwarg or ""
+            formats = ", ".join(renderer.format for renderer in self.get_renderers())
+            raise exceptions.ValidationError(
+                {"format": [f"Unknown format {value[:20]!r}: use one of {formats}."]}
+            ) from error
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -235,10 +470,47 @@ class ApiViewMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        if response.status_code >= 400 and response.accepted_renderer.media_type != "application/json":
-            response.accepted_renderer = renderers.JSONRenderer()
+        if (
+            isinstance(response, Response)
+            and response.status_code >= 400
+            and response.accepted_renderer.media_type != "application/json"
+        ):
+            response.accepted_renderer = JSONRenderer()
             response.accepted_media_type = "application/json"
         return response
+
+
+class Links:
+    """URLs for many rows from one reverse() per kind of link: the row's key between a prefix and a suffix.
+
+    They equal DRF's hyperlinked fields' (absolute, with ?format= kept) and the pages' URLs.
+    """
+
+    PLACEHOLDER = "7654321"  # fits every lookup pattern: ids and slugs
+
+    def __init__(self, request, format=None):
+        self.request, self.format = request, format
+
+    def api(self, view_name, lookup="pk"):
+        url = api_reverse(
+            view_name, kwargs={lookup: self.PLACEHOLDER}, request=self.request, format=self.format
+        )
+        return self._template(url)
+
+    def page(self, view_name):
+        return self._template(web_url(self.request, reverse(view_name, args=[self.PLACEHOLDER])))
+
+    def api_list_filtered(self, view_name, parameter):
+        """A related list's API URL: the list filtered to one item, as the serializers link it."""
+        url = api_reverse(view_name, request=self.request)
+        return self._template(replace_query_param(url, parameter, self.PLACEHOLDER))
+
+    def page_list_filtered(self, view_name, parameter):
+        return self._template(web_url(self.request, f"{reverse(view_name)}?{parameter}={self.PLACEHOLDER}"))
+
+    def _template(self, url):
+        prefix, _, suffix = url.rpartition(self.PLACEHOLDER)
+        return lambda key: f"{prefix}{key}{suffix}"
 
 
 def web_url(request, path):
@@ -270,7 +542,7 @@ ERROR_RESPONSES = {
     "400": "A parameter or field is invalid; its name is the key.",
     "401": "Authentication failed (a bad token) or is required to write.",
     "403": "The user lacks the permission for this write, or a session write lacks its CSRF token.",
-    "404": "No such item, page or URL.",
+    "404": "No such item or URL.",
     "409": "Refused: curated items still refer to the item being deleted.",
     "429": "Too many anonymous requests; see Retry-After.",
 }

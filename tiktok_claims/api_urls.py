@@ -2,15 +2,24 @@
 
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.routers import DefaultRouter
+from rest_framework.renderers import BrowsableAPIRenderer
+from rest_framework.routers import APIRootView, DefaultRouter
 
 from claims.api import ClaimViewSet, QuoteViewSet, RebuttalViewSet, SpeakerViewSet, TopicViewSet
 from sources.api import ArticleViewSet, OutletViewSet
-from tiktok_claims.api import api_not_found
+from tiktok_claims.api import ApiViewMixin, JSONRenderer, api_not_found
 
 app_name = "api"
 
+
+class ApiRoot(ApiViewMixin, APIRootView):
+    """The list of resources: JSON or the browsable page (a CSV of it was a 500; now a 400)."""
+
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
+
+
 router = DefaultRouter()
+router.APIRootView = ApiRoot
 router.register("outlets", OutletViewSet, basename="outlet")
 router.register("articles", ArticleViewSet, basename="article")
 router.register("speakers", SpeakerViewSet, basename="speaker")

@@ -154,13 +154,16 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "tiktok_claims.api.PageNumberPagination",
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "tiktok_claims.api.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
         "tiktok_claims.api.CSVRenderer",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tiktok_claims.api.json_exception_handler",
 }
+
+# A CSV export over this many rows is refused (400 naming `format`) rather than cut short.
+API_CSV_MAX_ROWS = int(os.environ.get("API_CSV_MAX_ROWS", "100000"))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "TikTok data claims API",

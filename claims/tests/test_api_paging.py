@@ -1,9 +1,18 @@
+import datetime
+
 import pytest
 from django.core.cache import cache
+from rest_framework.test import APIClient
 
+from claims.models import Claim
 from claims.tests.factories import ClaimFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client():
+    return APIClient()
 
 
 @pytest.fixture
@@ -21,12 +30,12 @@ def small_caps(monkeypatch):
 
 
 def test_pages_stop_at_the_row_cap_with_a_message(client, small_caps):
-    """A page starting past the cap is a JSON 404 saying how to get the rest."""
+    """A page starting past the cap is a JSON 400 naming page and saying how to get the rest."""
     ClaimFactory.create_batch(6)
     assert client.get("/api/claims/?page_size=2&page=2").status_code == 200
     response = client.get("/api/claims/?page_size=2&page=3")
-    assert response.status_code == 404
-    assert "pages stop at row 4" in response.json()["detail"]
+    assert response.status_code == 400
+    assert "pages stop at row 4" in response.json()["page"][0]
 
 
 def test_a_big_count_is_reused_a_small_one_is_recounted(client, small_caps):
@@ -38,3 +47,73 @@ def test_a_big_count_is_reused_a_small_one_is_recounted(client, small_caps):
     ClaimFactory()
     assert client.get("/api/claims/").json()["count"] == 4  # cached for COUNT_CACHE_SECONDS
     assert client.get("/api/claims/?page_size=5").json()["count"] == 4
+
+
+def walk(client, url, link):
+    """The pages met by following `link` (next or previous) from url: each page's summaries."""
+    pages = []
+    while url:
+        body = client.get(url).json()
+        pages.append([claim["summary"] for claim in body["results"]])
+        url = body[link]
+    return pages
+
+
+@pytest.mark.parametrize("ordering", ["said_on", "-said_on"])
+def test_cursor_links_walk_every_claim_once_in_order_past_the_page_cap(client, small_caps, ordering):
+    """next links go past the numbered pages' cap, ties on a date in id order; previous links walk back."""
+    for day in (3, 1, 2, 1, 1, 3, 2):
+        ClaimFactory(said_on=datetime.date(2020, 8, day))
+    tie_break = "-pk" if ordering.startswith("-") else "pk"
+    expected = list(Claim.objects.order_by(ordering, tie_break).values_list("summary", flat=True))
+    url = f"/api/claims/?ordering={ordering}&page_size=2"
+
+    first = client.get(url).json()
+    forward = walk(client, url, "next")
+    # A cursor past the last row in this order: previous links walk back from the end.
+    end_of_list = "0001-01-01,1" if ordering.startswith("-") else "9999-12-31,1"
+    backward = walk(client, f"{url}&before={end_of_list}", "previous")
+
+    assert first["count"] == 7 and first["previous"] is None and "after=" in first["next"]
+    assert [summary for page in forward for summary in page] == expected
+    assert [summary for page in reversed(backward) for summary in page] == expected
+
+
+def test_a_numbered_page_links_to_its_neighbours_by_cursor(client):
+    """From page 2, previous and next are cursors to the rows just before and just after it."""
+    ClaimFactory.create_batch(5)
+    ids = list(Claim.objects.order_by("said_on", "pk").values_list("pk", flat=True))
+
+    body = client.get("/api/claims/?page=2&page_size=2").json()
+    before = client.get(body["previous"]).json()
+    after = client.get(body["next"]).json()
+
+    assert [claim["url"] for claim in before["results"]] == [
+        f"http://testserver/api/claims/{pk}/" for pk in ids[:2]
+    ]
+    assert [claim["url"] for claim in after["results"]] == [
+        f"http://testserver/api/claims/{pk}/" for pk in ids[4:]
+    ]
+    assert after["next"] is None
+
+
+def test_orders_without_a_keyset_keep_page_number_links(client):
+    """Most rebutted first pages by number, as before."""
+    ClaimFactory.create_batch(3)
+
+    body = client.get("/api/claims/?ordering=-rebutted_by&page_size=2").json()
+
+    assert body["next"] == "http://testserver/api/claims/?ordering=-rebutted_by&page=2&page_size=2"
+
+
+def test_a_cursor_keeps_the_filters(client):
+    """A cursor link keeps every other parameter and pages within the filtered claims."""
+    kept = ClaimFactory.create_batch(3, claim_type="denial")
+    ClaimFactory.create_batch(3, claim_type="allegation")
+
+    body = client.get("/api/claims/?claim_type=denial&page_size=2").json()
+    rest = client.get(body["next"]).json()
+
+    assert "claim_type=denial" in body["next"]
+    assert body["count"] == rest["count"] == 3
+    assert rest["results"][0]["key"] == kept[2].key

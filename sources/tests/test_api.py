@@ -69,7 +69,7 @@ def test_articles_csv_names_the_outlet(client):
 
     response = client.get("/api/articles/", {"format": "csv"})
 
-    lines = response.content.decode().splitlines()
+    lines = response.getvalue().decode().splitlines()
     assert lines[0].startswith("slug,outlet,headline,published")
     assert ",Reuters,Report,2020-08-13," in lines[1]
 

@@ -313,7 +313,7 @@ def test_hostile_text_in_csv_exports_is_neutralised(client, unthrottled_api):
         seeds += [f"{local_path(url, '/api/')}?format=csv" for url in json_links(api_root.json())]
     responses = crawl(client, seeds)
     csv_bodies = [
-        response.content.decode("utf-8")
+        response.getvalue().decode("utf-8")
         for response in responses.values()
         if response.status_code == 200 and "text/csv" in response.get("Content-Type", "")
     ]
