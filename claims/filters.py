@@ -11,10 +11,6 @@ from django.db import OperationalError, connections, transaction
 from django.db.models import Case, Count, Exists, OuterRef, Q, When
 from django.urls import reverse
 
-# Loads DRF's views, and through its DEFAULT_RENDERER_CLASSES setting tiktok_claims.api, before
-# the import below: importing tiktok_claims.api first would be circular.
-from rest_framework import views  # noqa: F401
-
 from claims.models import (
     Claim,
     ClaimType,

@@ -28,7 +28,6 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.utils.urls import remove_query_param, replace_query_param
-from rest_framework.views import exception_handler
 
 MAX_PAGE_SIZE = 200
 
@@ -343,6 +342,10 @@ def json_exception_handler(exc, context):
             f"Too many requests from this address: try again in {exc.wait or 1:.0f} seconds, "
             "or sign in with a token."
         )
+    # Imported here: rest_framework.views reads the REST_FRAMEWORK settings, which name classes
+    # of this module, so a module-level import would be circular for whoever imports us first.
+    from rest_framework.views import exception_handler
+
     return exception_handler(exc, context)
 
 
