@@ -103,6 +103,9 @@ claim_type = (
     Claim.objects.filter(speaker=speaker).values_list("claim_type", flat=True).order_by("claim_type").first()
     if speaker else None
 )
+# The row 90% of the way through the default order: where a keyset cursor starts a deep page.
+in_order = Claim.objects.order_by("said_on", "pk").values_list("said_on", "pk")
+deep = in_order[claims * 9 // 10] if claims else None
 with connection.cursor() as cursor:
     cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT sqlite_version()")
     version = cursor.fetchone()[0]
@@ -110,7 +113,8 @@ print(json.dumps({
     "claims": claims, "quotes": Quote.objects.count(), "speakers": Speaker.objects.count(),
     "articles": Article.objects.count(), "rebuttals": Rebuttal.objects.count(),
     "speaker": speaker.slug if speaker else None, "claim_type": claim_type,
-    "claim": middle, "article": article,
+    "claim": middle, "article": article, "deep_row": claims * 9 // 10,
+    "deep_cursor": f"{deep[0].isoformat()},{deep[1]}" if deep else None,
     "vendor": connection.vendor, "version": version.split(" on ")[0],
 }))
 """
@@ -132,8 +136,10 @@ def database_facts(database_url):
 
 def scenarios(facts, datasette_database):
     """(name, port, path): what the issue asks to measure, plus the two references."""
-    # The deepest page the API serves: numbered pages stop at row 10,000 (tiktok_claims/api.py).
+    # The deepest numbered pages served: they stop at row 10,000 (tiktok_claims/api.py); past it,
+    # the API's keyset cursor (?after=<date>,<id>) starts anywhere at the cost of page 1.
     deep = max(1, min(200, facts["claims"] // 50))
+    deep_html = max(1, min(400, facts["claims"] // 25))
     month = f"speaker={facts['speaker']}&said_from=2020-08-01&said_to=2020-08-31"
     filters = (
         f"speaker={facts['speaker']}&said_from=2020-01-01&said_to=2024-12-31&claim_type={facts['claim_type']}"
@@ -141,13 +147,18 @@ def scenarios(facts, datasette_database):
     rows = [
         ("floor: one SQL query + orjson, 50 rows", GUNICORN_PORT, "/bench/floor/claims/"),
         ("API list, page 1 (50 rows)", GUNICORN_PORT, "/api/claims/"),
-        (f"API list, page {deep:,} (the deepest)", GUNICORN_PORT, f"/api/claims/?page={deep}"),
+        (f"API list, page {deep:,} (the deepest numbered)", GUNICORN_PORT, f"/api/claims/?page={deep}"),
+        (
+            f"API list, cursor at row {facts['deep_row']:,}",
+            GUNICORN_PORT,
+            f"/api/claims/?after={facts['deep_cursor']}",
+        ),
         ("API filtered: speaker + dates + type", GUNICORN_PORT, f"/api/claims/?{filters}"),
         ("API search, rare word", GUNICORN_PORT, "/api/claims/?q=Vermont+keystroke"),
         ("API search, common word", GUNICORN_PORT, "/api/claims/?q=data"),
         ("API CSV export, one speaker's month", GUNICORN_PORT, f"/api/claims/?{month}&format=csv"),
         ("page: claims list, page 1", GUNICORN_PORT, "/claims/"),
-        (f"page: claims list, page {deep:,}", GUNICORN_PORT, f"/claims/?page={deep}"),
+        (f"page: claims list, page {deep_html:,} (the deepest)", GUNICORN_PORT, f"/claims/?page={deep_html}"),
         ("page: filtered list", GUNICORN_PORT, f"/claims/?{filters}"),
         ("page: search, rare word", GUNICORN_PORT, "/claims/?q=Vermont+keystroke"),
         ("page: search, common word", GUNICORN_PORT, "/claims/?q=data"),
