@@ -12,7 +12,9 @@ from claims.jsonld import claim_jsonld
 from claims.models import Claim, Quote, Rebuttal, Side, Speaker
 from claims.timeline import MAX_DRAWN_CLAIMS, timeline_drawing
 from sources.models import Outlet
-from tiktok_claims.api import MAX_PAGED_ROWS, CountCachingPaginator
+from tiktok_claims.api import COUNT_CACHE_SECONDS, MAX_PAGED_ROWS, CountCachingPaginator
+
+SPEAKER_COUNTS_KEY = "speaker-claim-counts"
 
 
 def filter_errors(filterset):
@@ -192,11 +194,17 @@ class ClaimDetailView(DetailView):
 class SpeakerListView(ListView):
     extra_context = {"section": "speakers"}
     template_name = "claims/speaker_list.html"
+    # 3,873 speakers at a million claims: a page of 200 renders in a tenth of the time of all.
+    paginate_by = 200
 
     def get_queryset(self):
-        # Claims counted per speaker id on the claims table alone: joining speakers to a million
-        # claims and counting took 1.07 s, this 0.18 s.
-        counts = dict(Claim.objects.order_by().values_list("speaker").annotate(count=Count("pk")))
+        counts = cache.get(SPEAKER_COUNTS_KEY)
+        if counts is None:
+            # Claims counted per speaker id on the claims table alone: joining speakers to a
+            # million claims and counting took 1.07 s, this 0.18 s; kept a while when that big.
+            counts = dict(Claim.objects.order_by().values_list("speaker").annotate(count=Count("pk")))
+            if sum(counts.values()) >= MAX_PAGED_ROWS:
+                cache.set(SPEAKER_COUNTS_KEY, counts, COUNT_CACHE_SECONDS)
         speakers = list(Speaker.objects.select_related("affiliation"))
         # One reverse() for the page, not one per speaker (a third of the time for 3,873 rows).
         url = reverse("claims:speaker-detail", args=["slug"])

@@ -420,6 +420,16 @@ def test_speaker_list_groups_speakers_by_side_with_claim_counts(client, debate):
     assert "TikTok / ByteDance" in text and "Independent and others" in text
 
 
+def test_speaker_list_pages_by_two_hundred_in_side_order(client, debate):
+    """Past 200 speakers the list pages; the sides keep their order across pages."""
+    SpeakerFactory.create_batch(200, side=Side.INDEPENDENT)
+    first = text_of(client.get(reverse("claims:speaker-list")))
+    assert "204 speakers; showing 1–200." in first and "Mike Pompeo" in first
+    second = text_of(client.get(reverse("claims:speaker-list"), {"page": 2}))
+    assert "showing 201–204" in second and "Independent and others" in second
+    assert "Mike Pompeo" not in second
+
+
 def test_speaker_page_shows_who_they_are_their_claims_and_rebuttals(client, debate):
     """Kind, role, affiliation, claims in time order, who rebutted them and whom they rebutted."""
     response = client.get(debate.pompeo.get_absolute_url())
