@@ -78,6 +78,19 @@ def test_api_answers_503_in_json_while_the_database_is_down(client):
 
 
 @pytest.mark.django_db
+def test_health_check_follows_the_database(client, django_assert_num_queries):
+    """/healthz is one cheap query: ok while the database answers, 503 while it is down, ok again."""
+    with django_assert_num_queries(1):
+        up = client.get("/healthz")
+    assert up.status_code == 200 and up.content == b"ok\n"
+    assert "no-cache" in up["Cache-Control"]
+    with refuse_connections():
+        down = client.get("/healthz")
+    assert down.status_code == 503 and down["Retry-After"] == "10"
+    assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.django_db
 def test_admin_answers_503_while_the_database_is_down(client, admin_user):
     """The admin, which reads the session and user from the database, also gets a 503."""
     client.force_login(admin_user)
