@@ -20,7 +20,7 @@ from rest_framework.reverse import reverse as api_reverse
 from rest_framework.utils.urls import replace_query_param
 
 from claims import anchoring
-from claims.filters import ClaimFilterSet, FilterForm
+from claims.filters import ClaimFilterSet, FilterForm, is_ranked, ranked_unless_too_many
 from claims.jsonld import claim_jsonld, quote_annotation
 from claims.models import (
     Claim,
@@ -645,7 +645,11 @@ class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
             return super().list(request, *args, **kwargs)
         representation = ClaimRepresentation(request, self.format_kwarg)
         claims = self.filter_queryset(Claim.objects.chronological()).values(*CLAIM_FIELDS)
-        page = self.paginate_queryset(claims)
+        claims, count, _ = ranked_unless_too_many(claims)
+        page = self.paginator.paginate_queryset(claims, request, view=self, count=count)
+        self.paginator.ordering = (
+            "rank" if is_ranked(claims) else request.query_params.get("ordering") or "said_on"
+        )
         return self.get_paginated_response(representation.claims(page))
 
     def retrieve(self, request, *args, **kwargs):
