@@ -14,8 +14,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
-from claims import api as claims_api
-from claims.api import CLAIM_EXPANDABLE, ClaimSerializer, ClaimViewSet
+from claims.api import viewsets
+from claims.api.representation import CLAIM_EXPANDABLE
+from claims.api.serializers import ClaimSerializer
 from claims.models import Claim, ClaimType, Quote, Side, SpeakerKind
 from claims.tests.factories import (
     ClaimFactory,
@@ -709,7 +710,7 @@ def corpus(db):
 def serialized(path, expand, claims=None):
     """What ClaimSerializer gives for the claims (every claim, in the list's order) at this URL."""
     request = Request(APIRequestFactory().get(path), parsers=[])
-    view = ClaimViewSet(request=request, format_kwarg=None, action="list", kwargs={})
+    view = viewsets.ClaimViewSet(request=request, format_kwarg=None, action="list", kwargs={})
     queryset = view.get_queryset() if claims is None else view.get_queryset().filter(pk__in=claims)
     data = ClaimSerializer(queryset, many=True, context={"request": request, "expand": expand}).data
     return json.loads(json.dumps(data))
@@ -771,7 +772,7 @@ def reference_csv_rows():
 
 def test_claims_csv_equals_the_instance_export_on_the_corpus(client, corpus, monkeypatch):
     """The streamed CSV, read in chunks smaller than the corpus, has the same rows as before."""
-    monkeypatch.setattr(claims_api, "CSV_CHUNK_ROWS", 7)
+    monkeypatch.setattr(viewsets, "CSV_CHUNK_ROWS", 7)
 
     response = client.get("/api/claims/", {"format": "csv"})
 
