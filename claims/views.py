@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.generic import DetailView, ListView
 
-from claims.filters import ClaimFilterSet, claim_facets
+from claims.filters import ClaimFilterSet, claim_facets, ranked_unless_too_many
 from claims.highlighting import matching_excerpt
 from claims.jsonld import claim_jsonld
 from claims.models import Claim, Quote, Rebuttal, Side, Speaker
@@ -102,14 +102,7 @@ class ClaimListView(ListView):
             # Past the cap: this page says so and keeps the filters, to narrow the list with.
             self.past_last_page = True
             return self.get_paginator(queryset, page_size), None, queryset.none(), False
-        if queryset.query.order_by[:1] == ("-search_rank",):
-            # Ranking scores every match before the first 25 are known (1.3 s for the 561,550
-            # claims matching "data" at 1M): past MAX_PAGED_ROWS matches the list keeps time order.
-            chronological = queryset.order_by(*Claim._meta.ordering)
-            self.listed_count = self.get_paginator(chronological, page_size).count
-            if self.listed_count >= MAX_PAGED_ROWS:
-                self.unranked = True
-                queryset = chronological
+        queryset, self.listed_count, self.unranked = ranked_unless_too_many(queryset)
         return super().paginate_queryset(queryset, page_size)
 
     def get_paginator(self, queryset, per_page, **kwargs):
@@ -117,7 +110,7 @@ class ClaimListView(ListView):
         if queryset.query.is_empty():
             paginator.count = 0  # none() has no SQL for the count cache's key
         elif self.listed_count is not None:
-            paginator.count = self.listed_count  # counted above, under the other order
+            paginator.count = self.listed_count  # counted by ranked_unless_too_many, in time order
         return paginator
 
     def render_to_response(self, context, **response_kwargs):

@@ -8,7 +8,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.reverse import reverse as api_reverse
 from rest_framework.utils.urls import replace_query_param
 
-from claims.api import ModelCleanMixin
+from claims.api.serializers import ModelCleanMixin
 from claims.filters import FilterForm
 from sources.dates import DatePrecision, iso_with_precision
 from sources.models import Article, Outlet

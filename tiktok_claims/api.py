@@ -65,6 +65,11 @@ def cached_count(queryset):
 class CountCachingPaginator(DjangoPaginator):
     """Django's paginator with big counts cached and pages stopping at MAX_PAGED_ROWS."""
 
+    def __init__(self, object_list, per_page, *args, count=None, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        if count is not None:  # counted already by the caller: not counted twice
+            self.count = count
+
     @cached_property
     def count(self):
         return cached_count(self.object_list)
@@ -106,12 +111,21 @@ class PageNumberPagination(pagination.PageNumberPagination):
             raise exceptions.ValidationError({self.page_query_param: ["Enter a page number (1, 2, ...)."]})
         return value
 
-    def paginate_queryset(self, queryset, request, view=None):
-        """DRF's, but a page past the end or past the cap is a 400 naming `page`, not a 404."""
+    def paginate_queryset(self, queryset, request, view=None, count=None):
+        """DRF's, but a page past the end or past the cap is a 400 naming `page`, not a 404.
+
+        count: the rows' count, when the view has counted them already.
+        """
+        self.request = request
+        paginator = self.django_paginator_class(queryset, self.get_page_size(request), count=count)
+        page_number = self.get_page_number(request, paginator)
         try:
-            return super().paginate_queryset(queryset, request, view)
-        except exceptions.NotFound as error:
-            raise exceptions.ValidationError({self.page_query_param: [str(error.detail)]}) from error
+            self.page = paginator.page(page_number)
+        except InvalidPage as error:
+            message = self.invalid_page_message.format(page_number=page_number, message=error)
+            raise exceptions.ValidationError({self.page_query_param: [message]}) from error
+        self.display_page_controls = paginator.num_pages > 1 and self.template is not None
+        return list(self.page)
 
 
 class KeysetPagination(PageNumberPagination):
@@ -125,13 +139,14 @@ class KeysetPagination(PageNumberPagination):
     """
 
     cursor_query_params = ("after", "before")
+    ordering = None  # the order the view listed the rows in, named as its ordering parameter names it
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(self, queryset, request, view=None, count=None):
         self.request = request
         self.keyset = keyset_of(queryset)
         given = [name for name in self.cursor_query_params if request.query_params.get(name)]
         if not given:
-            self.rows = super().paginate_queryset(queryset, request, view)
+            self.rows = super().paginate_queryset(queryset, request, view, count)
             if self.rows is not None:
                 self.count = self.page.paginator.count
                 self.more_before = self.page.number > 1
@@ -158,7 +173,7 @@ class KeysetPagination(PageNumberPagination):
         rows = list(rows[: page_size + 1])
         more = len(rows) > page_size
         rows = rows[:page_size] if forward else rows[:page_size][::-1]
-        self.count = cached_count(queryset)
+        self.count = cached_count(queryset) if count is None else count
         self.more_after, self.more_before = (more, True) if forward else (True, more)
         self.rows = rows
         self.display_page_controls = False
@@ -168,6 +183,7 @@ class KeysetPagination(PageNumberPagination):
         return Response(
             {
                 "count": self.count,
+                "ordering": self.ordering,
                 "next": self.get_next_link(),
                 "previous": self.get_previous_link(),
                 "results": data,
@@ -199,6 +215,22 @@ class KeysetPagination(PageNumberPagination):
             else (getattr(row, field.attname), row.pk)
         )
         return replace_query_param(url, name, f"{value},{pk}")
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"] = {
+            "count": response["properties"]["count"],
+            "ordering": {
+                "type": "string",
+                "example": "said_on",
+                "description": "The order of the results: the ordering asked for, or without one "
+                "said_on (oldest first), or for a search on PostgreSQL rank (best match first), "
+                f"unless it matches {MAX_PAGED_ROWS:,} claims or more: those are listed in time "
+                "order (said_on), since ranking them all costs seconds.",
+            },
+            **response["properties"],
+        }
+        return response
 
     def get_schema_operation_parameters(self, view):
         cursor = (

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.routers import APIRootView, DefaultRouter
 
-from claims.api import ClaimViewSet, QuoteViewSet, RebuttalViewSet, SpeakerViewSet, TopicViewSet
+from claims.api.viewsets import ClaimViewSet, QuoteViewSet, RebuttalViewSet, SpeakerViewSet, TopicViewSet
 from sources.api import ArticleViewSet, OutletViewSet
 from tiktok_claims.api import ApiViewMixin, JSONRenderer, api_not_found
 

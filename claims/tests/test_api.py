@@ -2,6 +2,7 @@ import csv
 import datetime
 import io
 import json
+import re
 from itertools import combinations
 
 import pytest
@@ -13,8 +14,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
-from claims import api as claims_api
-from claims.api import CLAIM_EXPANDABLE, ClaimSerializer, ClaimViewSet
+from claims.api import viewsets
+from claims.api.representation import CLAIM_EXPANDABLE
+from claims.api.serializers import ClaimSerializer
 from claims.models import Claim, ClaimType, Quote, Side, SpeakerKind
 from claims.tests.factories import (
     ClaimFactory,
@@ -220,6 +222,55 @@ def test_api_root_lists_every_resource(client):
     data = client.get("/api/").json()
 
     assert set(data) == {"outlets", "articles", "speakers", "claims", "quotes", "rebuttals", "topics"}
+
+
+# The browsable API's filter form
+
+
+def filter_form(client, path):
+    """The browsable API's filter form on path, as HTML."""
+    html = client.get(path, HTTP_ACCEPT="text/html").content.decode()
+    start = html.index('<form class="form" action="" method="get">')
+    return html[start : html.index("</form>", start)]
+
+
+def test_filter_form_takes_speakers_and_articles_as_slugs_not_a_list_of_every_row(client):
+    """The claims' filter form has text boxes for model filters, showing the values given, and no row list."""
+    SpeakerFactory(slug="mike-pompeo")
+    SpeakerFactory(slug="tiktok")
+    ArticleFactory(slug="pompeo-says")
+
+    form = filter_form(client, "/api/claims/?speaker=mike-pompeo&speaker=tiktok")
+
+    assert re.findall(r'<input type="text" name="speaker"(?: value="([\w-]+)")?', form) == [
+        "mike-pompeo",
+        "tiktok",
+        "",
+    ]
+    assert '<input type="text" name="article" placeholder="slug" id="id_article">' in form
+    assert '<option value="pompeo-says"' not in form
+    assert '<label for="id_outlet">Outlet:</label>' in form
+
+
+def test_quote_and_rebuttal_filter_forms_take_claim_ids_as_text(client):
+    """The quotes' and rebuttals' filter forms take a claim id in a text box, not a list of every claim."""
+    rebuttal = RebuttalFactory()
+
+    for path, name in [("/api/quotes/", "claim"), ("/api/rebuttals/", "rebutted_claim")]:
+        form = filter_form(client, path)
+        assert f'<input type="text" name="{name}" placeholder="id" id="id_{name}">' in form
+        assert f'<option value="{rebuttal.rebutted_claim_id}"' not in form
+
+
+def test_an_empty_filter_box_is_ignored(client):
+    """?speaker=&speaker=<slug>, as the form sends with a box left empty, filters by the one given."""
+    pompeo = SpeakerFactory(slug="mike-pompeo")
+    ClaimFactory(speaker=pompeo, summary="Pompeo's claim.")
+    ClaimFactory(summary="Someone else's claim.")
+
+    response = client.get("/api/claims/?speaker=&speaker=mike-pompeo&article=")
+
+    assert [claim["summary"] for claim in response.json()["results"]] == ["Pompeo's claim."]
 
 
 # CSV
@@ -659,7 +710,7 @@ def corpus(db):
 def serialized(path, expand, claims=None):
     """What ClaimSerializer gives for the claims (every claim, in the list's order) at this URL."""
     request = Request(APIRequestFactory().get(path), parsers=[])
-    view = ClaimViewSet(request=request, format_kwarg=None, action="list", kwargs={})
+    view = viewsets.ClaimViewSet(request=request, format_kwarg=None, action="list", kwargs={})
     queryset = view.get_queryset() if claims is None else view.get_queryset().filter(pk__in=claims)
     data = ClaimSerializer(queryset, many=True, context={"request": request, "expand": expand}).data
     return json.loads(json.dumps(data))
@@ -721,7 +772,7 @@ def reference_csv_rows():
 
 def test_claims_csv_equals_the_instance_export_on_the_corpus(client, corpus, monkeypatch):
     """The streamed CSV, read in chunks smaller than the corpus, has the same rows as before."""
-    monkeypatch.setattr(claims_api, "CSV_CHUNK_ROWS", 7)
+    monkeypatch.setattr(viewsets, "CSV_CHUNK_ROWS", 7)
 
     response = client.get("/api/claims/", {"format": "csv"})
 

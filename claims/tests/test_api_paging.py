@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from rest_framework.test import APIClient
 
 from claims.models import Claim
@@ -117,3 +118,72 @@ def test_a_cursor_keeps_the_filters(client):
     assert "claim_type=denial" in body["next"]
     assert body["count"] == rest["count"] == 3
     assert rest["results"][0]["key"] == kept[2].key
+
+
+@pytest.fixture
+def rank_cap(monkeypatch):
+    """A search matching 3 claims or more is too many to rank (MAX_PAGED_ROWS, as on /claims/)."""
+    from claims import filters
+
+    monkeypatch.setattr(filters, "MAX_PAGED_ROWS", 3)
+
+
+def data_claims(count=2):
+    """count claims matching "data": one saying it often in 2021, the others once, in 2020 and before."""
+    ClaimFactory(summary="Data, data and more data: the data question.", said_on=datetime.date(2021, 1, 1))
+    for year in range(2020, 2020 - count + 1, -1):
+        ClaimFactory(summary=f"The app sends data home in {year}.", said_on=datetime.date(year, 1, 1))
+    ClaimFactory(summary="Nothing relevant here.")
+
+
+def searched(client, params=None):
+    return client.get("/api/claims/", {"search": "data", "page_size": 2, **(params or {})}).json()
+
+
+def test_a_search_is_ranked_on_postgresql_and_says_so(client, rank_cap):
+    """Below the cap PostgreSQL lists the best match first ("rank"); SQLite's word match keeps time order."""
+    data_claims()
+    body = searched(client, {"page_size": 1})
+
+    summaries = [claim["summary"] for claim in body["results"]]
+    if connection.vendor == "postgresql":
+        assert body["ordering"] == "rank"
+        assert summaries[0] == "Data, data and more data: the data question."
+        assert "page=2" in body["next"]
+    else:
+        assert body["ordering"] == "said_on"
+        assert summaries[0] == "The app sends data home in 2020."
+        assert "after=2020-01-01" in body["next"]
+
+
+def test_a_search_matching_too_many_to_rank_is_in_time_order_and_says_so(client, rank_cap):
+    """From the cap on, on either database, the matches are oldest first, said so, and paged by cursor."""
+    data_claims(count=3)
+    body = searched(client)
+
+    assert body["count"] == 3
+    assert body["ordering"] == "said_on"
+    assert [claim["summary"] for claim in body["results"]] == [
+        "The app sends data home in 2019.",
+        "The app sends data home in 2020.",
+    ]
+    rest = client.get(body["next"]).json()
+    assert "after=2020-01-01" in body["next"]
+    assert [claim["summary"] for claim in rest["results"]] == ["Data, data and more data: the data question."]
+
+
+def test_an_ordering_asked_for_is_kept_and_named(client, rank_cap):
+    """ordering=-said_on is newest first whatever the number of matches, and the answer names it."""
+    data_claims(count=3)
+    body = searched(client, {"ordering": "-said_on"})
+
+    assert body["ordering"] == "-said_on"
+    assert body["results"][0]["summary"] == "Data, data and more data: the data question."
+
+
+@pytest.mark.parametrize("count", [2, 3])
+def test_a_search_is_counted_once(client, rank_cap, django_assert_max_num_queries, count):
+    """Ranked or not, a search page runs the list's usual queries: the count is not run twice."""
+    data_claims(count)
+    with django_assert_max_num_queries(6):
+        searched(client)

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
 
-from claims import filters, views
+from claims import filters
 from claims.models import ClaimType, RebuttalRelation, Side
 from claims.tests.conftest import quote_at
 from claims.tests.factories import ClaimFactory, QuoteFactory, RebuttalFactory, SpeakerFactory, TopicFactory
@@ -287,7 +287,7 @@ def test_a_search_with_too_many_matches_to_rank_lists_them_oldest_first(client, 
     """Past MAX_PAGED_ROWS matches best-match order is not attempted: time order, and the page says why."""
     ClaimFactory(summary="Data, data and more data: the data question.", said_on=datetime.date(2021, 1, 1))
     ClaimFactory(summary="The app sends data home.", said_on=datetime.date(2020, 1, 1))
-    monkeypatch.setattr(views, "MAX_PAGED_ROWS", 2)
+    monkeypatch.setattr(filters, "MAX_PAGED_ROWS", 2)
     response = client.get(CLAIMS, {"q": "data"})
     assert summaries(response) == ["The app sends data home.", "Data, data and more data: the data question."]
     if connection.vendor == "postgresql":  # SQLite never ranks: its word match keeps time order

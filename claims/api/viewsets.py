@@ -1,0 +1,280 @@
+"""The API's viewsets: lists, items, CSV and writes of topics, speakers, claims, quotes and rebuttals."""
+
+from collections import defaultdict
+from itertools import islice
+
+from django.db.models import Prefetch
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from claims.api.filters import (
+    ClaimApiFilterSet,
+    QuoteFilterSet,
+    RebuttalFilterSet,
+    SpeakerFilterSet,
+    TopicFilterSet,
+)
+from claims.api.representation import CLAIM_EXPANDABLE, CLAIM_FIELDS, ClaimRepresentation, rebuttals_of
+from claims.api.serializers import (
+    ClaimSerializer,
+    QuoteSerializer,
+    RebuttalSerializer,
+    SpeakerSerializer,
+    TopicSerializer,
+)
+from claims.filters import is_ranked, ranked_unless_too_many
+from claims.jsonld import claim_jsonld, quote_annotation
+from claims.models import Claim, ClaimType, Quote, Rebuttal, Side, Speaker, Topic
+from sources.dates import iso_with_precision
+from tiktok_claims.api import (
+    CSV_CHUNK_ROWS,
+    FORMAT_PARAMETER,
+    ID_PATTERN,
+    ApiViewMixin,
+    JSONLDRenderer,
+    KeysetPagination,
+    Links,
+    expand_parameter,
+    parse_expand,
+)
+
+
+def joined(values):
+    return "; ".join(str(value) for value in values)
+
+
+@extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]))
+class TopicViewSet(ApiViewMixin, viewsets.ModelViewSet):
+    """Topics claims are filed under."""
+
+    queryset = Topic.objects.order_by("name")
+    serializer_class = TopicSerializer
+    filterset_class = TopicFilterSet
+    lookup_field = "slug"
+    csv_columns = [
+        ("slug", lambda topic: topic.slug),
+        ("name", lambda topic: topic.name),
+        ("description", lambda topic: topic.description),
+    ]
+
+
+@extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]))
+class SpeakerViewSet(ApiViewMixin, viewsets.ModelViewSet):
+    """People and bodies who made claims."""
+
+    queryset = Speaker.objects.select_related("affiliation").order_by("name", "pk")
+    serializer_class = SpeakerSerializer
+    filterset_class = SpeakerFilterSet
+    lookup_field = "slug"
+    csv_columns = [
+        ("slug", lambda speaker: speaker.slug),
+        ("name", lambda speaker: speaker.name),
+        ("kind", lambda speaker: speaker.get_kind_display()),
+        ("role", lambda speaker: speaker.role),
+        ("affiliation", lambda speaker: speaker.affiliation.name if speaker.affiliation else ""),
+        ("side", lambda speaker: speaker.get_side_display()),
+        ("wikidata_id", lambda speaker: speaker.wikidata_id),
+    ]
+
+
+CLAIM_TYPE_LABELS = dict(ClaimType.choices)
+SIDE_LABELS = dict(Side.choices)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[FORMAT_PARAMETER, expand_parameter(CLAIM_EXPANDABLE)]),
+    retrieve=extend_schema(parameters=[expand_parameter(CLAIM_EXPANDABLE)]),
+)
+class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
+    """Claims: who said what, when; filters as on the /claims/ page."""
+
+    queryset = Claim.objects.select_related("speaker__affiliation").chronological()
+    serializer_class = ClaimSerializer
+    filterset_class = ClaimApiFilterSet
+    pagination_class = KeysetPagination
+    lookup_value_regex = ID_PATTERN
+    expandable = CLAIM_EXPANDABLE
+    csv_headers = [
+        "id",
+        "key",
+        "said",
+        "speaker",
+        "side",
+        "claim_type",
+        "summary",
+        "venue",
+        "topics",
+        "articles",
+        "outlets",
+        "rebuts",
+        "rebutted_by",
+        "web_url",
+    ]
+
+    def filter_queryset(self, queryset):
+        # Building and validating the FilterSet's form costs more than the rest of page 1 (~2.5 ms):
+        # without a filter parameter it would change nothing.
+        if not any(name in self.request.query_params for name in self.filterset_class.base_filters):
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def list(self, request, *args, **kwargs):
+        if request.accepted_renderer.format == "csv":
+            return super().list(request, *args, **kwargs)
+        representation = ClaimRepresentation(request, self.format_kwarg)
+        claims = self.filter_queryset(Claim.objects.chronological()).values(*CLAIM_FIELDS)
+        claims, count, _ = ranked_unless_too_many(claims)
+        page = self.paginator.paginate_queryset(claims, request, view=self, count=count)
+        self.paginator.ordering = (
+            "rank" if is_ranked(claims) else request.query_params.get("ordering") or "said_on"
+        )
+        return self.get_paginated_response(representation.claims(page))
+
+    def retrieve(self, request, *args, **kwargs):
+        if request.accepted_renderer.format == "csv":
+            return super().retrieve(request, *args, **kwargs)
+        representation = ClaimRepresentation(request, self.format_kwarg)
+        # As get_object() (filters apply to an item too), without building the instance; the
+        # permissions have no per-object rule to check.
+        claims = self.filter_queryset(Claim.objects.all()).filter(pk=self.kwargs["pk"]).values(*CLAIM_FIELDS)
+        rows = representation.claims(claims)
+        if not rows:
+            raise Http404("No Claim matches the given query.")
+        return Response(rows[0])
+
+    def csv_rows(self, queryset):
+        """The claims' cells from .values() rows; related names fetched per chunk of rows."""
+        fields = ["id", "key", "said_on", "said_on_precision", "speaker__name", "speaker__side"]
+        claims = queryset.prefetch_related(None).values(*fields, "claim_type", "summary", "venue")
+        claim_page = Links(None).page("claims:claim-detail")
+        rows = claims.iterator(chunk_size=CSV_CHUNK_ROWS)
+        while chunk := list(islice(rows, CSV_CHUNK_ROWS)):
+            ids = [row["id"] for row in chunk]
+            topics, articles, outlets = defaultdict(list), defaultdict(dict), defaultdict(dict)
+            for claim_id, name in (
+                Claim.topics.through.objects.filter(claim__in=ids)
+                .order_by("topic__name")
+                .values_list("claim_id", "topic__name")
+            ):
+                topics[claim_id].append(name)
+            for claim_id, headline, outlet in Quote.objects.filter(claim__in=ids).values_list(
+                "claim_id", "article__headline", "article__outlet__name"
+            ):
+                articles[claim_id][headline] = None
+                outlets[claim_id][outlet] = None
+            made, received = rebuttals_of(ids, "rebutting_claim__key", "rebutted_claim__key")
+            for row in chunk:
+                claim_id = row["id"]
+                yield [
+                    claim_id,
+                    row["key"],
+                    iso_with_precision(row["said_on"], row["said_on_precision"]),
+                    row["speaker__name"],
+                    SIDE_LABELS.get(row["speaker__side"], row["speaker__side"]),
+                    CLAIM_TYPE_LABELS.get(row["claim_type"], row["claim_type"]),
+                    row["summary"],
+                    row["venue"],
+                    joined(topics[claim_id]),
+                    joined(articles[claim_id]),
+                    joined(outlets[claim_id]),
+                    joined(rebutted_key for _, _, rebutted_key in made.get(claim_id, [])),
+                    joined(rebutting_key for _, rebutting_key, _ in received.get(claim_id, [])),
+                    claim_page(claim_id),
+                ]
+
+    def get_queryset(self):
+        quotes = Quote.objects.select_related("article__outlet")
+        if "quotes" not in parse_expand(self.request, self.expandable):
+            # An article's text is large and only an embedded quote's status needs it.
+            quotes = quotes.defer("article__text")
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(
+                Prefetch("quotes", queryset=quotes),
+                "topics",
+                Prefetch("rebuttals_made", queryset=Rebuttal.objects.select_related("rebutted_claim")),
+                Prefetch("rebuttals_received", queryset=Rebuttal.objects.select_related("rebutting_claim")),
+            )
+        )
+
+    @extend_schema(responses={(200, "application/ld+json"): OpenApiTypes.OBJECT})
+    @action(
+        detail=True,
+        renderer_classes=[JSONLDRenderer, JSONRenderer],
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def jsonld(self, request, pk=None):
+        """This claim as schema.org Claim JSON-LD."""
+        return Response(claim_jsonld(self.get_object(), request), content_type="application/ld+json")
+
+
+QUOTE_EXPANDABLE = ("article",)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[FORMAT_PARAMETER, expand_parameter(QUOTE_EXPANDABLE)]),
+    retrieve=extend_schema(parameters=[expand_parameter(QUOTE_EXPANDABLE)]),
+)
+class QuoteViewSet(ApiViewMixin, viewsets.ModelViewSet):
+    """Quotes: a claim's exact words in an article, with their offsets."""
+
+    queryset = Quote.objects.select_related("article__outlet", "claim__speaker").order_by(
+        "article", "start", "pk"
+    )
+    serializer_class = QuoteSerializer
+    filterset_class = QuoteFilterSet
+    lookup_value_regex = ID_PATTERN
+    expandable = QUOTE_EXPANDABLE
+    csv_columns = [
+        ("id", lambda quote: quote.pk),
+        ("claim", lambda quote: quote.claim.summary),
+        ("speaker", lambda quote: quote.claim.speaker.name),
+        ("article", lambda quote: quote.article.headline),
+        ("outlet", lambda quote: quote.article.outlet.name),
+        ("text", lambda quote: quote.text),
+        ("start", lambda quote: quote.start),
+        ("end", lambda quote: quote.end),
+        ("mode", lambda quote: quote.get_mode_display()),
+        ("attribution", lambda quote: quote.attribution),
+        ("status", lambda quote: quote.verify()),
+        ("web_url", lambda quote: quote.get_absolute_url()),
+    ]
+
+    @extend_schema(responses={(200, "application/ld+json"): OpenApiTypes.OBJECT})
+    @action(
+        detail=True,
+        renderer_classes=[JSONLDRenderer, JSONRenderer],
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def annotation(self, request, pk=None):
+        """This quote as a W3C Web Annotation on its article."""
+        return Response(quote_annotation(self.get_object(), request), content_type="application/ld+json")
+
+
+@extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]))
+class RebuttalViewSet(ApiViewMixin, viewsets.ModelViewSet):
+    """Rebuttals: one claim denies, disputes, qualifies or contradicts another."""
+
+    queryset = Rebuttal.objects.select_related(
+        "rebutting_claim__speaker", "rebutted_claim__speaker"
+    ).order_by("pk")
+    serializer_class = RebuttalSerializer
+    filterset_class = RebuttalFilterSet
+    lookup_value_regex = ID_PATTERN
+    csv_columns = [
+        ("id", lambda rebuttal: rebuttal.pk),
+        ("rebutting_speaker", lambda rebuttal: rebuttal.rebutting_claim.speaker.name),
+        ("rebutting_claim", lambda rebuttal: rebuttal.rebutting_claim.summary),
+        ("relation", lambda rebuttal: rebuttal.relation),
+        ("rebutted_speaker", lambda rebuttal: rebuttal.rebutted_claim.speaker.name),
+        ("rebutted_claim", lambda rebuttal: rebuttal.rebutted_claim.summary),
+        ("note", lambda rebuttal: rebuttal.note),
+    ]
