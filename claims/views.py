@@ -83,6 +83,24 @@ def export_query(request):
     return query.urlencode()
 
 
+def add_rebuttal_counts(page):
+    """The page's claims as a list, each with rebutted_by_count and rebuts_count: one query.
+
+    Counted for the page's claims only, so the paginator counts the plain claims, not a GROUP BY.
+    """
+    claims = list(page)
+    counts = {
+        row["pk"]: row
+        for row in Claim.objects.filter(pk__in=[claim.pk for claim in claims])
+        .with_rebuttal_counts()
+        .values("pk", "rebutted_by_count", "rebuts_count")
+    }
+    for claim in claims:
+        claim.rebutted_by_count = counts[claim.pk]["rebutted_by_count"]
+        claim.rebuts_count = counts[claim.pk]["rebuts_count"]
+    return claims
+
+
 class ClaimListView(ListView):
     paginate_by = 25
     # The API's paginator: counts of MAX_PAGED_ROWS or more cached, pages stop at that row.
@@ -124,17 +142,8 @@ class ClaimListView(ListView):
         query = self.request.GET.get("q", "") if filterset.is_valid() else ""
         listed_count = context["paginator"].count if filterset.is_valid() else 0
         facets, yes_no_counts = claim_facets(filterset, listed_count) if filterset.is_valid() else ([], {})
-        # Rebuttal counts for this page only, so the paginator counts the plain filtered claims.
-        page = list(context["object_list"])
-        counts = {
-            row["pk"]: row
-            for row in Claim.objects.filter(pk__in=[claim.pk for claim in page])
-            .with_rebuttal_counts()
-            .values("pk", "rebutted_by_count", "rebuts_count")
-        }
+        page = add_rebuttal_counts(context["object_list"])
         for claim in page:
-            claim.rebutted_by_count = counts[claim.pk]["rebutted_by_count"]
-            claim.rebuts_count = counts[claim.pk]["rebuts_count"]
             excerpts = (matching_excerpt(quote.text, query) for quote in claim.quotes.all()) if query else []
             claim.matching_quote = next((excerpt for excerpt in excerpts if excerpt), None)
         context.update(
@@ -224,17 +233,7 @@ class SpeakerDetailView(DetailView):
             page = paginator.page(self.request.GET.get("page") or 1)
         except InvalidPage as error:
             raise Http404(str(error)) from error
-        # Rebuttal counts for this page only, so the paginator counts the plain claims.
-        claims = list(page.object_list)
-        counts = {
-            row["pk"]: row
-            for row in Claim.objects.filter(pk__in=[claim.pk for claim in claims])
-            .with_rebuttal_counts()
-            .values("pk", "rebutted_by_count", "rebuts_count")
-        }
-        for claim in claims:
-            claim.rebutted_by_count = counts[claim.pk]["rebutted_by_count"]
-            claim.rebuts_count = counts[claim.pk]["rebuts_count"]
+        claims = add_rebuttal_counts(page.object_list)
         received = list(
             Rebuttal.objects.filter(rebutted_claim__speaker=speaker)
             .select_related("rebutting_claim__speaker", "rebutted_claim")
