@@ -12,7 +12,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import InvalidPage
 from django.core.paginator import Paginator as DjangoPaginator
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import BooleanField, ProtectedError
 from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse, StreamingHttpResponse
@@ -503,6 +503,45 @@ class ApiViewMixin:
         )
         return context
 
+    # Optimistic locking for API writers, as the admin has for curators: an item's ETag is its
+    # version; a PUT, PATCH or DELETE sent with If-Match and an older ETag is refused (412)
+    # instead of overwriting an edit made since the client read the item.
+    etag = None
+
+    def get_object(self):
+        item = super().get_object()
+        if hasattr(item, "version"):
+            self.etag = version_etag(item.version)
+        return item
+
+    def check_if_match(self, item):
+        """Refuse the write when If-Match names another version (the row is locked until the save)."""
+        expected = self.request.headers.get("If-Match")
+        if expected is None or not hasattr(item, "version"):
+            return
+        rows = type(item)._default_manager.select_for_update().filter(pk=item.pk)
+        current = rows.values_list("version", flat=True).first()
+        tags = {tag.strip().removeprefix("W/") for tag in expected.split(",")}
+        if "*" not in tags and version_etag(current) not in tags:
+            raise PreconditionFailed(
+                f"This {item._meta.verbose_name} was changed after you read it: it is at version "
+                f"{current} (ETag {version_etag(current)}), your If-Match was {expected[:40]}. "
+                "Nothing was saved: GET it again, reapply your change and send the new ETag."
+            )
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            self.check_if_match(serializer.instance)
+            super().perform_update(serializer)
+        if hasattr(serializer.instance, "version"):
+            self.etag = version_etag(serializer.instance.version)
+
+    def perform_destroy(self, instance):
+        with transaction.atomic():
+            self.check_if_match(instance)
+            super().perform_destroy(instance)
+        self.etag = None
+
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         if (
@@ -512,7 +551,24 @@ class ApiViewMixin:
         ):
             response.accepted_renderer = JSONRenderer()
             response.accepted_media_type = "application/json"
+        # On the item's own representation only, not on its JSON-LD or annotation actions.
+        if self.etag and response.status_code == 200 and self.action in ETAG_ACTIONS:
+            response["ETag"] = self.etag
         return response
+
+
+ETAG_ACTIONS = {"retrieve", "update", "partial_update"}
+
+
+def version_etag(version):
+    """An item's ETag: its version counter, quoted as HTTP wants."""
+    return f'"{version}"'
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = 412
+    default_detail = "The item changed after you read it; nothing was saved."
+    default_code = "precondition_failed"
 
 
 class Links:
@@ -579,6 +635,7 @@ ERROR_RESPONSES = {
     "403": "The user lacks the permission for this write, or a session write lacks its CSRF token.",
     "404": "No such item or URL.",
     "409": "Refused: curated items still refer to the item being deleted.",
+    "412": "Refused: If-Match named an older version (ETag) of the item; it changed since it was read.",
     "429": "Too many anonymous requests; see Retry-After.",
 }
 
@@ -631,6 +688,8 @@ def describe_operations(result, generator, request, public):
                     }
             for status, description in ERROR_RESPONSES.items():
                 if status == "409" and method != "delete":
+                    continue
+                if status == "412" and method not in ("put", "patch", "delete"):
                     continue
                 responses.setdefault(
                     status,

@@ -41,6 +41,7 @@ from tiktok_claims.api import (
     Links,
     expand_parameter,
     parse_expand,
+    version_etag,
 )
 
 
@@ -141,11 +142,15 @@ class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
         representation = ClaimRepresentation(request, self.format_kwarg)
         # As get_object() (filters apply to an item too), without building the instance; the
         # permissions have no per-object rule to check.
-        claims = self.filter_queryset(Claim.objects.all()).filter(pk=self.kwargs["pk"]).values(*CLAIM_FIELDS)
-        rows = representation.claims(claims)
-        if not rows:
+        claims = list(
+            self.filter_queryset(Claim.objects.all())
+            .filter(pk=self.kwargs["pk"])
+            .values(*CLAIM_FIELDS, "version")
+        )
+        if not claims:
             raise Http404("No Claim matches the given query.")
-        return Response(rows[0])
+        self.etag = version_etag(claims[0]["version"])
+        return Response(representation.claims(claims)[0])
 
     def csv_rows(self, queryset):
         """The claims' cells from .values() rows; related names fetched per chunk of rows."""

@@ -17,7 +17,7 @@ from rest_framework.test import APIClient, APIRequestFactory
 from claims.api import viewsets
 from claims.api.representation import CLAIM_EXPANDABLE
 from claims.api.serializers import ClaimSerializer
-from claims.models import Claim, ClaimType, Quote, Side, SpeakerKind
+from claims.models import Claim, ClaimType, Quote, Rebuttal, Side, SpeakerKind
 from claims.tests.factories import (
     ClaimFactory,
     QuoteFactory,
@@ -625,6 +625,54 @@ def test_duplicate_rebuttal_is_refused_with_400():
     )
 
     assert response.status_code == 400
+
+
+def test_stale_if_match_is_refused_and_nothing_is_overwritten():
+    """Two API writers: the second, sending the ETag it read before the first saved, gets a 412."""
+    claim = ClaimFactory(summary="As read.")
+    client = token_client(user_with("change_claim"))
+    etag = client.get(f"/api/claims/{claim.pk}/")["ETag"]
+    assert etag == '"1"'
+
+    first = client.patch(
+        f"/api/claims/{claim.pk}/", {"summary": "First writer."}, format="json", HTTP_IF_MATCH=etag
+    )
+    assert first.status_code == 200 and first["ETag"] == '"2"'
+    second = client.patch(
+        f"/api/claims/{claim.pk}/", {"summary": "Second writer."}, format="json", HTTP_IF_MATCH=etag
+    )
+
+    assert second.status_code == 412
+    assert "changed after you read it" in second.json()["detail"] and 'ETag "2"' in second.json()["detail"]
+    claim.refresh_from_db()
+    assert claim.summary == "First writer." and claim.version == 2
+
+
+def test_writes_without_if_match_still_work_and_any_matches_star():
+    """If-Match is optional; `*` matches whatever the version."""
+    speaker = SpeakerFactory(name="Before")
+    client = token_client(user_with("change_speaker"))
+    assert client.get(f"/api/speakers/{speaker.slug}/")["ETag"] == '"1"'
+
+    url = f"/api/speakers/{speaker.slug}/"
+    assert client.patch(url, {"name": "Middle"}, format="json").status_code == 200
+    star = client.patch(url, {"name": "After"}, format="json", HTTP_IF_MATCH="*")
+
+    assert star.status_code == 200 and star["ETag"] == '"3"'
+
+
+def test_stale_if_match_keeps_a_rebuttal_from_being_deleted():
+    """A DELETE naming an older version is refused and the row stays."""
+    rebuttal = RebuttalFactory()
+    client = token_client(user_with("change_rebuttal", "delete_rebuttal"))
+    stale = client.get(f"/api/rebuttals/{rebuttal.pk}/")["ETag"]
+    url = f"/api/rebuttals/{rebuttal.pk}/"
+    assert client.patch(url, {"note": "Checked."}, format="json").status_code == 200
+
+    response = client.delete(url, HTTP_IF_MATCH=stale)
+
+    assert response.status_code == 412
+    assert Rebuttal.objects.filter(pk=rebuttal.pk).exists()
 
 
 def test_update_keeps_history():
