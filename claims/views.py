@@ -6,7 +6,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.generic import DetailView, ListView
 
-from claims.filters import ClaimFilterSet, claim_facets, ranked_unless_too_many
+from claims.facets import claim_facets
+from claims.filters import ClaimFilterSet, ranked_unless_too_many
 from claims.highlighting import matching_excerpt
 from claims.jsonld import claim_jsonld
 from claims.models import Claim, Quote, Rebuttal, Side, Speaker

@@ -3,7 +3,8 @@ import datetime
 import pytest
 from django.http import QueryDict
 
-from claims.filters import NUL_MESSAGE, ClaimFilterSet, _cache_key
+from claims.facets import _cache_key
+from claims.filters import NUL_MESSAGE, ClaimFilterSet
 from claims.models import Claim
 from claims.tests.factories import ClaimFactory, QuoteFactory, RebuttalFactory, SpeakerFactory, TopicFactory
 

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
 
-from claims import filters
+from claims import facets, filters
 from claims.models import ClaimType, RebuttalRelation, Side
 from claims.tests.conftest import quote_at
 from claims.tests.factories import ClaimFactory, QuoteFactory, RebuttalFactory, SpeakerFactory, TopicFactory
@@ -210,7 +210,7 @@ def test_big_facet_counts_are_cached_and_small_ones_stay_fresh(client, debate, m
     assert counts_of("claim_type", client.get(CLAIMS).content.decode())["finding"] == "1"
     ClaimFactory(claim_type=ClaimType.FINDING)
     assert counts_of("claim_type", client.get(CLAIMS).content.decode())["finding"] == "2"  # small: fresh
-    monkeypatch.setattr(filters, "MAX_PAGED_ROWS", 4)
+    monkeypatch.setattr(facets, "MAX_PAGED_ROWS", 4)
     assert counts_of("claim_type", client.get(CLAIMS).content.decode())["finding"] == "2"
     ClaimFactory(claim_type=ClaimType.FINDING)
     assert counts_of("claim_type", client.get(CLAIMS).content.decode())["finding"] == "2"  # 5 claims: cached
@@ -242,7 +242,7 @@ def test_a_facet_out_of_time_is_shown_not_counted_with_its_values_usable(
             cursor.execute(slow_sql())
             return cursor.fetchall(), False
 
-    monkeypatch.setattr(filters, "FACETS", [("side", "Side", slow_side_counts, None), *filters.FACETS[1:]])
+    monkeypatch.setattr(facets, "FACETS", [("side", "Side", slow_side_counts, None), *facets.FACETS[1:]])
     response = client.get(CLAIMS, {"side": "independent"})
     assert response.status_code == 200
     html = response.content.decode()
@@ -265,7 +265,7 @@ def test_speaker_facet_lists_the_busiest_speakers_and_links_to_the_rest(
     client, debate, monkeypatch, fresh_cache
 ):
     """With thousands of speakers the facet shows the top ones, any selected one, and a link to all."""
-    monkeypatch.setattr(filters, "FACET_TOP", 1)
+    monkeypatch.setattr(facets, "FACET_TOP", 1)
     html = client.get(CLAIMS, {"speaker": "tiktok"}).content.decode()
     speakers = html[html.index("<summary>Speaker</summary>") : html.index("<summary>Outlet</summary>")]
     assert re.findall(r'name="speaker" value="([\w-]+)"', speakers) == ["mike-pompeo", "tiktok"]
