@@ -136,7 +136,7 @@ def database_facts(database_url):
 
 def scenarios(facts, datasette_database):
     """(name, port, path): what the issue asks to measure, plus the two references."""
-    # The deepest numbered pages served: they stop at row 10,000 (tiktok_claims/api.py); past it,
+    # The deepest numbered pages served: they stop at row 10,000 (tiktok_claims/paging.py); past it,
     # the API's keyset cursor (?after=<date>,<id>) starts anywhere at the cost of page 1.
     deep = max(1, min(200, facts["claims"] // 50))
     deep_html = max(1, min(400, facts["claims"] // 25))

@@ -21,7 +21,7 @@ from claims.models import (
     Topic,
 )
 from sources.models import Article, Outlet
-from tiktok_claims.api import COUNT_CACHE_SECONDS, MAX_PAGED_ROWS
+from tiktok_claims.paging import COUNT_CACHE_SECONDS, MAX_PAGED_ROWS
 
 # The /claims/ page's facets: beside each filter value, how many claims it would match under
 # the other filters. Bounded as Datasette bounds them: each facet's SQL stops after

@@ -16,7 +16,7 @@ from claims.models import (
     Topic,
 )
 from sources.models import Article, Outlet
-from tiktok_claims.api import MAX_PAGED_ROWS, cached_count
+from tiktok_claims.paging import MAX_PAGED_ROWS, cached_count
 
 NUL_MESSAGE = "This value contains a NUL character (%00), which is not allowed."
 

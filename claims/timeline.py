@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from claims.models import Claim, Rebuttal, RebuttalRelation, Side
 from sources.dates import DatePrecision, period_end, period_start
+from tiktok_claims.paging import COUNT_CACHE_SECONDS
 
 # Up to this many claims are drawn one by one, as the curated corpus (84) always is; more are
 # counted per row and month in the database (drawing 10,000 claims one by one took 12 s).
@@ -478,7 +479,6 @@ def timeline_drawing(claims, rows_by="speaker", query=(), max_counted_links=400)
         return timeline_layout(few, rebuttals, rows_by=rows_by)
     # Counting a million claims takes a second or so: kept for COUNT_CACHE_SECONDS, like the
     # API's big counts (the count of drawn claims is above MAX_DRAWN_CLAIMS by construction).
-    from tiktok_claims.api import COUNT_CACHE_SECONDS  # here: that module imports DRF, which imports it
 
     sql, params = claims.query.sql_with_params()
     key = "timeline:" + hashlib.sha256(repr((rows_by, tuple(query), sql, params)).encode()).hexdigest()

@@ -13,7 +13,7 @@ from claims.jsonld import claim_jsonld
 from claims.models import Claim, Quote, Rebuttal, Side, Speaker
 from claims.timeline import MAX_DRAWN_CLAIMS, timeline_drawing
 from sources.models import Outlet
-from tiktok_claims.api import COUNT_CACHE_SECONDS, MAX_PAGED_ROWS, CountCachingPaginator
+from tiktok_claims.paging import COUNT_CACHE_SECONDS, MAX_PAGED_ROWS, CountCachingPaginator
 
 SPEAKER_COUNTS_KEY = "speaker-claim-counts"
 
@@ -285,7 +285,6 @@ def home_figures():
     At a million claims the counts and the grouping of every rebuttal take about a second, so
     they are kept for COUNT_CACHE_SECONDS (the API keeps its big counts as long).
     """
-    from tiktok_claims.api import COUNT_CACHE_SECONDS  # here: that module imports DRF, which imports it
 
     figures = cache.get(HOME_FIGURES_KEY)
     if figures is None:

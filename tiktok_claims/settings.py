@@ -152,7 +152,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_THROTTLE_RATE", "120/minute")},
     "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "tiktok_claims.api.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "tiktok_claims.paging.PageNumberPagination",
     "DEFAULT_RENDERER_CLASSES": [
         "tiktok_claims.api.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -181,7 +181,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"DatePrecisionEnum": "sources.dates.DatePrecision"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "tiktok_claims.api.describe_operations",
+        "tiktok_claims.api_schema.describe_operations",
     ],
 }
 

@@ -19,7 +19,7 @@ from claims.models import (
     Topic,
 )
 from sources.models import Article
-from tiktok_claims.api import ID_PATTERN
+from tiktok_claims.paging import ID_PATTERN
 
 
 class IdChoiceField(forms.ModelChoiceField):

@@ -34,15 +34,14 @@ from sources.dates import iso_with_precision
 from tiktok_claims.api import (
     CSV_CHUNK_ROWS,
     FORMAT_PARAMETER,
-    ID_PATTERN,
     ApiViewMixin,
     JSONLDRenderer,
-    KeysetPagination,
     Links,
     expand_parameter,
     parse_expand,
     version_etag,
 )
+from tiktok_claims.paging import ID_PATTERN, KeysetPagination
 
 
 def joined(values):
