@@ -1,7 +1,6 @@
 import datetime
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -21,9 +20,6 @@ def client():
 def small_caps(monkeypatch):
     """Paging stops after 4 rows and counts from 4 are cached, so a few claims show both."""
     monkeypatch.setattr(paging, "MAX_PAGED_ROWS", 4)
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_pages_stop_at_the_row_cap_with_a_message(client, small_caps):

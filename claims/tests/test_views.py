@@ -4,7 +4,6 @@ import json
 import re
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
 
@@ -180,15 +179,7 @@ def test_page_out_of_range_is_a_styled_404(client, debate, page):
     assert "search the claims" in text_of(response)
 
 
-@pytest.fixture
-def fresh_cache():
-    """Counts cached by a test (thresholds lowered, limits hit) do not leak into the next one."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def test_pages_stop_at_row_10000_with_a_message_and_the_filters(client, debate, fresh_cache):
+def test_pages_stop_at_row_10000_with_a_message_and_the_filters(client, debate):
     """A page past row 10,000 says where pages stop and how to narrow, instead of an empty 404."""
     response = client.get(CLAIMS, {"page": "401", "side": "us_government"})
     assert response.status_code == 404
@@ -205,7 +196,7 @@ def counts_of(facet, html):
     )
 
 
-def test_big_facet_counts_are_cached_and_small_ones_stay_fresh(client, debate, monkeypatch, fresh_cache):
+def test_big_facet_counts_are_cached_and_small_ones_stay_fresh(client, debate, monkeypatch):
     """A facet counting MAX_PAGED_ROWS claims or more is reused; below that, a new claim shows at once."""
     assert counts_of("claim_type", client.get(CLAIMS).content.decode())["finding"] == "1"
     ClaimFactory(claim_type=ClaimType.FINDING)
@@ -230,9 +221,7 @@ def slow_sql():
     )
 
 
-def test_a_facet_out_of_time_is_shown_not_counted_with_its_values_usable(
-    client, debate, monkeypatch, fresh_cache
-):
+def test_a_facet_out_of_time_is_shown_not_counted_with_its_values_usable(client, debate, monkeypatch):
     """A facet whose SQL hits the time limit says so, keeps its checkboxes, and the page still answers."""
     calls = []
 
@@ -261,9 +250,7 @@ def test_a_facet_out_of_time_is_shown_not_counted_with_its_values_usable(
     assert len(calls) == 1  # the timeout is remembered: not retried on every request
 
 
-def test_speaker_facet_lists_the_busiest_speakers_and_links_to_the_rest(
-    client, debate, monkeypatch, fresh_cache
-):
+def test_speaker_facet_lists_the_busiest_speakers_and_links_to_the_rest(client, debate, monkeypatch):
     """With thousands of speakers the facet shows the top ones, any selected one, and a link to all."""
     monkeypatch.setattr(facets, "FACET_TOP", 1)
     html = client.get(CLAIMS, {"speaker": "tiktok"}).content.decode()
@@ -283,7 +270,7 @@ def test_relation_facet_counts_claims_on_either_side_of_a_rebuttal(client, debat
     }
 
 
-def test_a_search_with_too_many_matches_to_rank_lists_them_oldest_first(client, db, monkeypatch, fresh_cache):
+def test_a_search_with_too_many_matches_to_rank_lists_them_oldest_first(client, db, monkeypatch):
     """Past MAX_PAGED_ROWS matches best-match order is not attempted: time order, and the page says why."""
     ClaimFactory(summary="Data, data and more data: the data question.", said_on=datetime.date(2021, 1, 1))
     ClaimFactory(summary="The app sends data home.", said_on=datetime.date(2020, 1, 1))
