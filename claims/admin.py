@@ -144,7 +144,10 @@ class ClaimAdmin(CuratedAdmin):
     inlines = [QuoteInline, RebuttalMadeInline, RebuttalReceivedInline]
     fieldsets = [
         (None, {"fields": ["summary", "key", "speaker", "claim_type", "topics"]}),
-        ("When and where", {"fields": [("said_on", "said_on_precision"), "dating_note", "venue"]}),
+        (
+            "When and where",
+            {"fields": [("said_on", "said_on_precision", "said_earliest"), "dating_note", "venue"]},
+        ),
         (None, {"fields": ["note"]}),
     ]
 

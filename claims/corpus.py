@@ -21,7 +21,7 @@ from claims.models import (
     Speaker,
     SpeakerKind,
 )
-from sources.dates import DatePrecision, period_end, validate_period_start
+from sources.dates import DatePrecision, period_end, validate_bounds, validate_period_start
 from sources.models import Article
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
@@ -213,6 +213,15 @@ class _Builder:
             self.check_choice(where, "claim_type", claim.get("claim_type"), ClaimType)
             precision = claim.get("said_on_precision", DatePrecision.DAY)
             said_on = self.check_date(where, "said_on", claim.get("said_on"), precision)
+            said_earliest = claim.get("said_earliest")
+            if said_earliest is not None:
+                said_earliest = iso_date(said_earliest)
+                if said_earliest is None:
+                    self.problems.append(f"{where}: said_earliest {claim['said_earliest']!r} is not a date.")
+                elif said_on:
+                    latest, earliest = (datetime.date.fromisoformat(day) for day in (said_on, said_earliest))
+                    if message := validate_bounds(latest, precision, earliest):
+                        self.problems.append(f"{where}: said_earliest: {message}")
             unknown_topics = [topic for topic in claim.get("topics") or [] if topic not in topics]
             if unknown_topics:
                 self.problems.append(f"{where}: topics {unknown_topics} are not in topics.yaml.")
@@ -223,6 +232,7 @@ class _Builder:
                 "claim_type": claim.get("claim_type"),
                 "said_on": said_on,
                 "said_on_precision": precision,
+                "said_earliest": said_earliest,
                 "dating_note": claim.get("dating_note") or "",
                 "venue": claim.get("venue") or "",
                 "topics": [[topic] for topic in claim.get("topics") or []],

@@ -15,6 +15,7 @@ from claims.models import (
     SpeakerKind,
     Topic,
 )
+from sources.dates import PartialDate
 from sources.models import Article, Outlet
 from tiktok_claims.paging import MAX_PAGED_ROWS, cached_count
 
@@ -61,6 +62,23 @@ class YesNoField(forms.NullBooleanField):
         return result
 
 
+class PartialDateField(forms.CharField):
+    """A date as far as it is known, 2020, 2020-08 or 2020-08-13, standing for its whole period."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            return PartialDate(value)
+        except ValueError as error:
+            raise forms.ValidationError(str(error), code="invalid") from None
+
+
+class PartialDateFilter(django_filters.Filter):
+    field_class = PartialDateField
+
+
 class YesNoFilter(django_filters.BooleanFilter):
     field_class = YesNoField
 
@@ -96,8 +114,8 @@ class ClaimFilterSet(django_filters.FilterSet):
         to_field_name="slug", queryset=Topic.objects.all(), method="filter_topic"
     )
     claim_type = django_filters.MultipleChoiceFilter(choices=ClaimType.choices, distinct=False)
-    said_from = django_filters.DateFilter(method="filter_said_from", label="Said from (YYYY-MM-DD)")
-    said_to = django_filters.DateFilter(method="filter_said_to", label="Said until (YYYY-MM-DD)")
+    said_from = PartialDateFilter(method="filter_said_from", label="Said from (YYYY, YYYY-MM or YYYY-MM-DD)")
+    said_to = PartialDateFilter(method="filter_said_to", label="Said until (YYYY, YYYY-MM or YYYY-MM-DD)")
     is_rebutted = YesNoFilter(method="filter_is_rebutted", label="Is rebutted")
     rebuts = YesNoFilter(method="filter_rebuts", label="Rebuts other claims")
     relation = django_filters.MultipleChoiceFilter(
@@ -141,10 +159,10 @@ class ClaimFilterSet(django_filters.FilterSet):
         )
 
     def filter_said_from(self, queryset, name, value):
-        return queryset.said_between(value, None)
+        return queryset.said_between(value.first, None)
 
     def filter_said_to(self, queryset, name, value):
-        return queryset.said_between(None, value)
+        return queryset.said_between(None, value.last)
 
     def filter_is_rebutted(self, queryset, name, value):
         rebutted = Exists(Rebuttal.objects.filter(rebutted_claim=OuterRef("pk")))

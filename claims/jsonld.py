@@ -1,7 +1,7 @@
 """Claims as schema.org `Claim` JSON-LD and quotes as W3C Web Annotations."""
 
 from claims.models import SpeakerKind
-from sources.dates import iso_with_precision
+from sources.dates import DatePrecision, iso_with_precision
 
 SCHEMA_ORG_CONTEXT = "https://schema.org"
 WEB_ANNOTATION_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -55,7 +55,8 @@ def claim_articles(claim):
 def claim_jsonld(claim, request):
     """A claim as schema.org Claim; needs claim.speaker and claim.quotes (with article and outlet)."""
     url = absolute_url(request, claim.get_absolute_url())
-    said_on = claim.said_on_iso
+    # schema.org dates are ISO 8601 days, months or years: a claim known only as a range has none.
+    said_on = claim.said_on_iso if claim.said_on_precision != DatePrecision.RANGE else None
     node = {
         "@context": SCHEMA_ORG_CONTEXT,
         "@type": "Claim",
@@ -64,9 +65,9 @@ def claim_jsonld(claim, request):
         "name": claim.summary,
         "text": claim.summary,
         "author": speaker_jsonld(claim.speaker, request),
-        "dateCreated": said_on,
-        "datePublished": said_on,
     }
+    if said_on:
+        node["dateCreated"] = node["datePublished"] = said_on
     appearances = [article_jsonld(article, request) for article in claim_articles(claim)]
     if appearances:
         node["appearance"] = appearances

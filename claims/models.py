@@ -16,6 +16,7 @@ from sources.dates import (
     iso_with_precision,
     period_end,
     period_start,
+    validate_bounds,
     validate_period_start,
 )
 from sources.models import SlugManager
@@ -163,12 +164,19 @@ class ClaimQuerySet(models.QuerySet):
         """Claims whose period (day, month or year) overlaps [start, end]; either end may be open."""
         queryset = self
         if end is not None:
-            queryset = queryset.filter(said_on__lte=end)
+            # A period overlaps when it starts on or before end: said_on, except for a range,
+            # whose said_on is its latest day and which starts at said_earliest (or is open).
+            is_range = Q(said_on_precision=DatePrecision.RANGE)
+            queryset = queryset.filter(
+                (~is_range & Q(said_on__lte=end))
+                | (is_range & (Q(said_earliest__isnull=True) | Q(said_earliest__lte=end)))
+            )
         if start is not None:
             # said_on is the first day of its period, so a month- or year-precision claim
-            # overlaps when its period starts on or after the first day of start's month or year.
+            # overlaps when its period starts on or after the first day of start's month or year;
+            # a range overlaps when its latest day is on or after start.
             queryset = queryset.filter(
-                Q(said_on_precision=DatePrecision.DAY, said_on__gte=start)
+                Q(said_on_precision__in=[DatePrecision.DAY, DatePrecision.RANGE], said_on__gte=start)
                 | Q(said_on_precision=DatePrecision.MONTH, said_on__gte=period_start(start, "month"))
                 | Q(said_on_precision=DatePrecision.YEAR, said_on__gte=period_start(start, "year"))
             )
@@ -228,10 +236,17 @@ class Claim(models.Model):
     summary = models.CharField(max_length=500, help_text="One sentence in the curator's words.")
     claim_type = models.CharField(max_length=20, choices=ClaimType.choices)
     said_on = models.DateField(
-        help_text="When it was said; the first day of the period for month or year precision."
+        help_text="When it was said; the first day of the period for month or year precision, "
+        "the latest day it can have been said for a range."
     )
     said_on_precision = models.CharField(
         max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    said_earliest = models.DateField(
+        null=True,
+        blank=True,
+        help_text="For a range only: the earliest day it can have been said (empty: said on or "
+        "before the date above, e.g. reported on that day without a date).",
     )
     dating_note = models.TextField(blank=True, help_text="How the date was established.")
     venue = models.CharField(max_length=300, blank=True)
@@ -257,6 +272,11 @@ class Claim(models.Model):
             models.CheckConstraint(
                 condition=Q(said_on_precision__in=DatePrecision.values), name="claim_said_on_precision_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(said_earliest__isnull=True)
+                | Q(said_on_precision=DatePrecision.RANGE, said_earliest__lt=F("said_on")),
+                name="claim_said_earliest_before_said_on",
+            ),
         ]
 
     def __str__(self):
@@ -270,11 +290,17 @@ class Claim(models.Model):
 
     @property
     def said_on_display(self):
-        return format_with_precision(self.said_on, self.said_on_precision)
+        return format_with_precision(self.said_on, self.said_on_precision, self.said_earliest)
 
     @property
     def said_on_iso(self):
-        return iso_with_precision(self.said_on, self.said_on_precision)
+        """The date in Library of Congress EDTF: 2020-08-12, 2020-08, 2020, ../2020-08-13."""
+        return iso_with_precision(self.said_on, self.said_on_precision, self.said_earliest)
+
+    @property
+    def said_on_datetime(self):
+        """For HTML's <time datetime>, which takes no ranges: a range's latest day."""
+        return self.said_on.isoformat() if self.said_on_precision == DatePrecision.RANGE else self.said_on_iso
 
     @property
     def said_on_end(self):
@@ -284,6 +310,9 @@ class Claim(models.Model):
         message = validate_period_start(self.said_on, self.said_on_precision)
         if message:
             raise ValidationError({"said_on": message})
+        message = validate_bounds(self.said_on, self.said_on_precision, self.said_earliest)
+        if message:
+            raise ValidationError({"said_earliest": message})
 
 
 class Quote(models.Model):

@@ -152,7 +152,9 @@ class TimeScale:
     @classmethod
     def for_claims(cls, claims, left, right):
         """The scale for these claims: from the first one's year to the end of the last one's period."""
-        first = min(claim.said_on for claim in claims)
+        first = min(
+            period_start(claim.said_on, claim.said_on_precision, claim.said_earliest) for claim in claims
+        )
         last = max(period_end(claim.said_on, claim.said_on_precision) for claim in claims)
         busy = {
             (claim.said_on.year, claim.said_on.month)
@@ -251,7 +253,10 @@ def _row_marks(row_claims, row, row_filter, x_of, min_gap, row_height):
     entries = []
     for claim in row_claims:
         precision = claim.said_on_precision
-        period = (period_start(claim.said_on, precision), period_end(claim.said_on, precision))
+        period = (
+            period_start(claim.said_on, precision, claim.said_earliest),
+            period_end(claim.said_on, precision),
+        )
         middle = (x_of(period[0]) + x_of(period[1] + datetime.timedelta(days=1))) / 2
         entries.append((middle, period, claim))
     entries.sort(key=lambda entry: (entry[0], entry[2].pk))
@@ -272,7 +277,7 @@ def _row_marks(row_claims, row, row_filter, x_of, min_gap, row_height):
             claim = claims[0]
             mark.href = claim.get_absolute_url()
             mark.label = f"{claim.speaker.name}, {claim.said_on_display}: {claim.summary}"
-            if claim.said_on_precision != DatePrecision.DAY:
+            if first != last:  # a period longer than a day (a month, a year, a range) is drawn
                 mark.period_start_x = round(x_of(first), 1)
                 mark.period_end_x = round(x_of(last + datetime.timedelta(days=1)), 1)
         else:
@@ -468,7 +473,13 @@ def timeline_drawing(claims, rows_by="speaker", query=(), max_counted_links=400)
     claims = claims.order_by()
     few = list(
         claims.select_related("speaker").only(
-            "said_on", "said_on_precision", "summary", "speaker__name", "speaker__slug", "speaker__side"
+            "said_on",
+            "said_on_precision",
+            "said_earliest",
+            "summary",
+            "speaker__name",
+            "speaker__slug",
+            "speaker__side",
         )[: MAX_DRAWN_CLAIMS + 1]
     )
     if len(few) <= MAX_DRAWN_CLAIMS:

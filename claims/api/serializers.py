@@ -154,7 +154,8 @@ class ClaimSerializer(ModelCleanMixin, serializers.ModelSerializer):
     said = serializers.CharField(
         source="said_on_iso",
         read_only=True,
-        help_text="ISO 8601 to the known precision: 2020-08-12, 2020-08 or 2020.",
+        help_text="The date in Library of Congress EDTF, to the known precision: 2020-08-12, 2020-08, "
+        "2020, or a range: ../2020-08-13 (on or before), 2020-07-01/2020-08-13 (between).",
     )
     topics = serializers.HyperlinkedRelatedField(
         view_name="api:topic-detail",
@@ -181,6 +182,7 @@ class ClaimSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "claim_type",
             "said_on",
             "said_on_precision",
+            "said_earliest",
             "said",
             "dating_note",
             "venue",

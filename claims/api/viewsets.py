@@ -153,7 +153,15 @@ class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
 
     def csv_rows(self, queryset):
         """The claims' cells from .values() rows; related names fetched per chunk of rows."""
-        fields = ["id", "key", "said_on", "said_on_precision", "speaker__name", "speaker__side"]
+        fields = [
+            "id",
+            "key",
+            "said_on",
+            "said_on_precision",
+            "said_earliest",
+            "speaker__name",
+            "speaker__side",
+        ]
         claims = queryset.prefetch_related(None).values(*fields, "claim_type", "summary", "venue")
         claim_page = Links(None).page("claims:claim-detail")
         rows = claims.iterator(chunk_size=CSV_CHUNK_ROWS)
@@ -177,7 +185,7 @@ class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
                 yield [
                     claim_id,
                     row["key"],
-                    iso_with_precision(row["said_on"], row["said_on_precision"]),
+                    iso_with_precision(row["said_on"], row["said_on_precision"], row["said_earliest"]),
                     row["speaker__name"],
                     SIDE_LABELS.get(row["speaker__side"], row["speaker__side"]),
                     CLAIM_TYPE_LABELS.get(row["claim_type"], row["claim_type"]),

@@ -109,29 +109,43 @@ DAYS = st.dates(min_value=datetime.date(2018, 1, 1), max_value=datetime.date(202
 
 @st.composite
 def claim_dates(draw):
-    """A said_on date stored as the first day of its period, with its precision."""
+    """(said_on, precision, earliest): a period's first day, or a range's latest day and earliest."""
     precision = draw(PRECISIONS)
-    return period_start(draw(DAYS), precision), precision
+    if precision == DatePrecision.RANGE:
+        latest = draw(DAYS)
+        earliest = draw(st.none() | st.dates(min_value=datetime.date(2017, 1, 1), max_value=latest))
+        return latest, precision, earliest if earliest != latest else None
+    return period_start(draw(DAYS), precision), precision, None
 
 
-def overlaps(said_on, precision, start, end):
-    """The oracle: the claim's whole period meets [start, end] (either end open)."""
-    first, last = period_start(said_on, precision), period_end(said_on, precision)
-    return (end is None or first <= end) and (start is None or last >= start)
+def overlaps(said_on, precision, earliest, start, end):
+    """The oracle: the claim's whole period meets [start, end] (either end open; a range may be open)."""
+    if precision == DatePrecision.RANGE:
+        first, last = earliest, said_on
+    else:
+        first, last = period_start(said_on, precision), period_end(said_on, precision)
+    return (end is None or first is None or first <= end) and (start is None or last >= start)
 
 
 @pytest.mark.django_db
 @WITH_DATABASE
 @given(st.lists(claim_dates(), min_size=1, max_size=6), st.none() | DAYS, st.none() | DAYS)
 def test_said_between_matches_exactly_the_claims_whose_period_overlaps(dates, start, end):
-    """said_between(start, end) returns a claim if and only if its day, month or year meets the range."""
-    claims = [ClaimFactory(said_on=said_on, said_on_precision=precision) for said_on, precision in dates]
+    """said_between(start, end) returns a claim if and only if its period (a range too) meets [start, end]."""
+    claims = [
+        ClaimFactory(said_on=said_on, said_on_precision=precision, said_earliest=earliest)
+        for said_on, precision, earliest in dates
+    ]
     found = set(
         Claim.objects.filter(pk__in=[claim.pk for claim in claims])
         .said_between(start, end)
         .values_list("pk", flat=True)
     )
-    expected = {claim.pk for claim in claims if overlaps(claim.said_on, claim.said_on_precision, start, end)}
+    expected = {
+        claim.pk
+        for claim in claims
+        if overlaps(claim.said_on, claim.said_on_precision, claim.said_earliest, start, end)
+    }
     assert found == expected
 
 
@@ -157,6 +171,10 @@ JUNK = st.one_of(
         ]
     ),
 )
+# A day, a month or a year: 2020-08-13, 2020-08, 2020.
+PARTIAL_DATES = DAYS.flatmap(
+    lambda day: st.sampled_from([day.isoformat(), day.isoformat()[:7], str(day.year)])
+)
 VALID_VALUES = {
     "q": st.sampled_from(["data", "TikTok China", '"user data"', "-china", "or"]),
     "speaker": st.sampled_from(["speaker-a", "speaker-b", "nobody"]),
@@ -166,8 +184,8 @@ VALID_VALUES = {
     "article": st.sampled_from(["article-a", "missing-article"]),
     "topic": st.sampled_from(["topic-a", "missing-topic"]),
     "claim_type": st.sampled_from(ClaimType.values),
-    "said_from": DAYS.map(datetime.date.isoformat),
-    "said_to": DAYS.map(datetime.date.isoformat),
+    "said_from": PARTIAL_DATES,
+    "said_to": PARTIAL_DATES,
     "is_rebutted": st.sampled_from(["true", "false", "unknown"]),
     "rebuts": st.sampled_from(["true", "false"]),
     "relation": st.sampled_from(RebuttalRelation.values),

@@ -18,13 +18,14 @@ def speaker(pk, side="us_government"):
     )
 
 
-def claim(pk, who, day, precision="day"):
+def claim(pk, who, day, precision="day", earliest=None):
     """A claim-like object with what the layout reads."""
     return SimpleNamespace(
         pk=pk,
         speaker=who,
         said_on=day,
         said_on_precision=precision,
+        said_earliest=earliest,
         summary=f"Claim {pk}",
         said_on_display=str(day),
         get_absolute_url=lambda: f"/claims/{pk}/",
@@ -88,6 +89,17 @@ def test_month_claims_sit_mid_month_with_a_bar_across_it():
     mark = layout.marks[0]
     assert mark.period_start_x < mark.x < mark.period_end_x
     assert mark.shows_period
+
+
+def test_a_range_spans_its_days_and_an_open_range_sits_on_its_latest_day():
+    """Between 1 July and 13 August: a bar across those days; 'by 13 August': a mark on 13 August."""
+    who = speaker(1)
+    between = claim(1, who, datetime.date(2020, 8, 13), "range", earliest=datetime.date(2020, 7, 1))
+    by = claim(2, speaker(2), datetime.date(2020, 8, 13), "range")
+    on_the_day = claim(3, speaker(3), datetime.date(2020, 8, 13))
+    marks = {mark.claims[0].pk: mark for mark in timeline_layout([between, by, on_the_day], []).marks}
+    assert marks[1].shows_period and marks[1].period_start_x < marks[3].x < marks[1].period_end_x
+    assert not marks[2].shows_period and marks[2].x == marks[3].x
 
 
 def test_busy_months_are_wider_than_empty_ones_and_time_runs_forwards():

@@ -152,11 +152,11 @@ def test_empty_result_says_so_and_offers_a_way_back(client, debate):
 @pytest.mark.parametrize(
     "query, parameter, message",
     [
-        ("said_from=garbage", "said_from", "Enter a valid date"),
+        ("said_from=garbage", "said_from", "Enter a date as YYYY, YYYY-MM or YYYY-MM-DD"),
         ("speaker=99999", "speaker", "Select a valid choice"),
         ("q=data%00", "q", "NUL character"),
         ("speaker=%00", "speaker", "NUL character"),
-        ("is_rebutted=perhaps&said_to=2020-13-45", "said_to", "Enter a valid date"),
+        ("is_rebutted=perhaps&said_to=2020-13-45", "said_to", "Enter a date as YYYY, YYYY-MM or YYYY-MM-DD"),
         ("ordering=sideways", "ordering", "Select a valid choice"),
     ],
 )
@@ -503,7 +503,7 @@ def test_timeline_accepts_the_claim_list_filters(client, debate):
     assert f'href="{debate.allegation.get_absolute_url()}"' not in html
     assert "rebuttal-link" not in html  # the rebutted claim is filtered out
     bad = client.get(reverse("claims:timeline"), {"said_from": "garbage"})
-    assert bad.status_code == 200 and "Enter a valid date" in text_of(bad)
+    assert bad.status_code == 200 and "Enter a date as YYYY, YYYY-MM or YYYY-MM-DD" in text_of(bad)
     empty = client.get(reverse("claims:timeline"), {"claim_type": "statistic"})
     assert "No claims to draw for these filters." in text_of(empty)
 
