@@ -12,6 +12,7 @@ from claims.highlighting import matching_excerpt
 from claims.jsonld import claim_jsonld
 from claims.models import Claim, Quote, Rebuttal, Side, Speaker
 from claims.timeline import MAX_DRAWN_CLAIMS, timeline_drawing
+from claims.wordings import side_by_side
 from sources.models import Outlet
 from tiktok_claims.paging import COUNT_CACHE_SECONDS, MAX_PAGED_ROWS, CountCachingPaginator
 
@@ -187,6 +188,7 @@ class ClaimDetailView(DetailView):
             .chronological()[:10],
             claim_url=self.request.build_absolute_uri(claim.get_absolute_url()),
             jsonld=claim_jsonld(claim, self.request),
+            wordings=side_by_side(claim.quotes.all()),
             api_url=reverse("api:claim-detail", args=[claim.pk]),
             jsonld_url=reverse("api:claim-jsonld", args=[claim.pk]),
             section="claims",

@@ -59,12 +59,14 @@ def test_every_page_renders_passes_axe_and_fits_a_phone(live_server, pompeo_quot
     """Each page shows its heading, has no serious axe-core violation, fits 390 px; screenshots saved."""
     SCREENSHOTS.mkdir(exist_ok=True)
     article = Article.objects.order_by("published_on").first()
+    blackburn = Claim.objects.get(key="blackburn-shroud-in-secrecy")
     urls = {
         "home": ("/", "Who said what about TikTok"),
         "claims": ("/claims/", "Claims"),
         "claims-search": ("/claims/?q=data&side=us_government", "Claims"),
         "claims-bad-input": ("/claims/?said_from=garbage&speaker=99999", "Claims"),
         "claim": (pompeo_quote.claim.get_absolute_url(), pompeo_quote.claim.summary),
+        "claim-two-wordings": (blackburn.get_absolute_url(), blackburn.summary),
         "speakers": ("/speakers/", "Speakers"),
         "speaker": (pompeo_quote.claim.speaker.get_absolute_url(), pompeo_quote.claim.speaker.name),
         "articles": ("/articles/", "Articles"),
@@ -188,3 +190,21 @@ def test_a_researcher_moves_through_the_pages_by_links_forms_and_keyboard(live_s
     apply_and_remove_filters_through_the_form(live_server, pages["desktop"])
     search_from_the_home_page(live_server, pages["phone"])
     open_timeline_marks_with_the_keyboard(live_server, pages["desktop"])
+
+
+def test_two_outlets_wordings_stand_side_by_side_with_the_differences_marked(
+    live_server, pompeo_quote, pages
+):
+    """Blackburn in Techzine and the Guardian: two columns on a desktop, the differing words marked."""
+    claim = Claim.objects.get(key="blackburn-shroud-in-secrecy")
+    desktop, phone = pages["desktop"], pages["phone"]
+    for page in (desktop, phone):
+        page.goto(live_server.url + claim.get_absolute_url())
+    columns = [desktop.locator(".wording").nth(index).bounding_box() for index in range(2)]
+    assert desktop.locator(".wording").count() == 2
+    assert columns[0]["y"] == columns[1]["y"] and columns[0]["x"] < columns[1]["x"]
+    stacked = [phone.locator(".wording").nth(index).bounding_box() for index in range(2)]
+    assert stacked[0]["y"] < stacked[1]["y"]
+    marked = " | ".join(desktop.locator("mark.wording-differs").all_inner_texts())
+    assert "been honest" in marked and "come clean" in marked
+    assert "shroud" not in marked and "from the start" not in marked
