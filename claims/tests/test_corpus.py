@@ -10,6 +10,7 @@ from django.core.management.base import CommandError
 from django.db.models import F
 
 from claims import corpus
+from claims.jsonld import claim_jsonld
 from claims.models import Claim, Quote, Rebuttal, Speaker
 from claims.tests.factories import QuoteFactory, RebuttalFactory
 from sources.models import Article
@@ -468,3 +469,33 @@ def test_undated_denial_or_contradicts_across_time_is_not_warned(db):
     output, _ = run_check_corpus()
 
     assert "warning:" not in output
+
+
+# The original addresses (articles.yaml `url`) reach the pages and the JSON-LD
+
+
+NEWSWEEK_URL = "https://www.newsweek.com/tiktok-user-data-chinese-state-mike-pompeo-speech-1524817"
+
+
+def test_corpus_claim_jsonld_first_appearance_links_the_original_story(loaded_corpus):
+    """Pompeo's Prague claim, in JSON-LD, appears first in Newsweek, linked at newsweek.com."""
+    claim = (
+        Claim.objects.select_related("speaker")
+        .prefetch_related("quotes__article__outlet")
+        .get(key="pompeo-prague-enormous-data-sets")
+    )
+
+    node = claim_jsonld(claim, None)
+
+    assert node["firstAppearance"]["url"] == NEWSWEEK_URL
+    assert node["firstAppearance"]["@id"] == "/articles/newsweek-2020-08-13-pompeo-enormous-data-sets/"
+    assert [appearance.get("url") for appearance in node["appearance"]] == [NEWSWEEK_URL]
+
+
+def test_corpus_article_page_links_the_original_newsweek_story(client, loaded_corpus):
+    """The Newsweek article page links its original address; an article without one says so."""
+    newsweek = client.get("/articles/newsweek-2020-08-13-pompeo-enormous-data-sets/").content.decode()
+    guardian = client.get("/articles/guardian-2022-07-01-tiktok-on-defense-after-report/").content.decode()
+
+    assert f'<a href="{NEWSWEEK_URL}" rel="external noopener">{NEWSWEEK_URL}</a>' in newsweek
+    assert "Address not established" in guardian
