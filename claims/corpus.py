@@ -362,10 +362,13 @@ def corpus_problems():
     return problems
 
 
-def summary_line(counts, problem_count):
-    """The checker's one-line summary."""
-    return (
+def summary_line(counts, problem_count, warning_count=0):
+    """The checker's one-line summary; warnings are counted only when there are some."""
+    line = (
         f"{counts['articles']} articles, {counts['speakers']} speakers, {counts['claims']} claims, "
         f"{counts['quotes']} quotes, {counts['rebuttals']} rebuttals: "
         f"{problem_count} {'problem' if problem_count == 1 else 'problems'}"
     )
+    if warning_count:
+        line += f", {warning_count} {'warning' if warning_count == 1 else 'warnings'}"
+    return line

@@ -10,8 +10,11 @@ from django.core.management.base import CommandError
 from django.db.models import F
 
 from claims import corpus
+from claims.jsonld import claim_jsonld
 from claims.models import Claim, Quote, Rebuttal, Speaker
+from claims.tests.factories import QuoteFactory, RebuttalFactory
 from sources.models import Article
+from sources.tests.factories import ArticleFactory
 
 # The seed articles as shared with the project; the corpus's offsets point into exactly these bytes.
 SEED_SHA256 = {
@@ -56,11 +59,11 @@ def expected_summary(problems=0):
     )
 
 
-def run_check_corpus():
+def run_check_corpus(*arguments):
     """Run check_corpus; return its output and the CommandError it raised, if any."""
     output = StringIO()
     try:
-        call_command("check_corpus", stdout=output)
+        call_command("check_corpus", *arguments, stdout=output)
     except CommandError as error:
         return output.getvalue(), error
     return output.getvalue(), None
@@ -337,3 +340,162 @@ def test_each_article_quotes_a_claim_at_most_once():
         if len({quote["article"] for quote in claim["quotes"]}) != len(claim["quotes"])
     ]
     assert repeated == []
+
+
+# The fact-checking desk's warnings (claims/corpus_review.py), each on a broken row
+
+
+def test_committed_corpus_has_no_warnings(loaded_corpus):
+    """check_corpus --strict passes on the committed corpus: no attribution in spans, no dropped hedge."""
+    output, error = run_check_corpus("--strict")
+
+    assert error is None
+    assert "warning:" not in output
+
+
+def test_quote_starting_with_attribution_is_warned_naming_the_claim(db):
+    """A span starting with the article's attribution ("Officials said ...") is a warning naming the claim."""
+    quote = QuoteFactory(
+        text="Officials said the app could be used to collect data",
+        claim__key="officials-app-collects-data",
+        claim__summary="The app could be used to collect data.",
+    )
+
+    output, error = run_check_corpus()
+
+    assert error is None  # a warning, not a problem
+    assert (
+        f"warning: claim officials-app-collects-data (/claims/{quote.claim_id}/): the quote in "
+        f"{quote.article.slug} holds attribution words (“said”)"
+    ) in output
+    assert output.strip().splitlines()[-1].endswith("0 problems, 1 warning")
+    assert run_check_corpus("--strict")[1] is not None  # --strict fails on warnings too
+
+
+def test_quote_ending_with_attribution_is_warned(db):
+    """A span that ends with "a spokesperson said" is a warning naming the claim."""
+    QuoteFactory(
+        text='government," a spokesperson said',
+        claim__key="spokesperson-never-provided",
+        claim__summary="The company never gave data to the government.",
+    )
+
+    output, _ = run_check_corpus()
+
+    assert "claim spokesperson-never-provided " in output
+    assert "holds attribution words (“said”)" in output
+
+
+def test_issuing_a_statement_inside_a_span_is_warned(db):
+    """ "issuing a statement" anywhere in a span is attribution, as in the old Published Reporter quote."""
+    article = ArticleFactory(
+        text="TikTok stands adamant that U.S. data is safe with the company issuing a statement that "
+        "U.S. data never goes to China."
+    )
+    QuoteFactory(
+        article=article,
+        text="U.S. data is safe with the company issuing a statement that U.S. data never goes to China",
+        claim__key="never-goes-to-china",
+        claim__summary="US user data never goes to China.",
+    )
+
+    output, _ = run_check_corpus()
+
+    assert "claim never-goes-to-china " in output
+    assert "holds attribution words (“issuing a statement”)" in output
+
+
+def test_summary_dropping_the_quotes_hedge_is_warned(db):
+    """A quote saying "could" under a summary that states it as fact is a warning naming the claim."""
+    quote = QuoteFactory(
+        claim__key="app-collects-data", claim__summary="The app is used to collect data."
+    )  # the factory quote: "the app could be used to collect data"
+
+    output, _ = run_check_corpus()
+
+    assert (
+        f"warning: claim app-collects-data (/claims/{quote.claim_id}/): the quote in {quote.article.slug} "
+        "says “could” but the summary does not; keep the source's hedge."
+    ) in output
+
+
+def test_summary_keeping_the_hedge_and_the_month_may_are_not_warned(db):
+    """A summary that keeps "could" is not warned, and "May" the month is not taken for a hedge."""
+    article = ArticleFactory(text="In May the app could be used to collect data, officials said.")
+    QuoteFactory(
+        article=article,
+        text="In May the app could be used to collect data",
+        claim__summary="The app could be used to collect data.",
+    )
+
+    output, error = run_check_corpus("--strict")
+
+    assert error is None
+    assert "warning:" not in output
+
+
+def test_denial_dated_before_the_claim_it_answers_is_warned(db):
+    """A denies link whose rebutting claim was said before the claim it answers is a warning naming both."""
+    rebuttal = RebuttalFactory(
+        rebutting_claim__key="tiktok-july-denial",
+        rebutting_claim__said_on=datetime.date(2020, 7, 6),
+        rebutted_claim__key="pompeo-august-allegation",
+        rebutted_claim__said_on=datetime.date(2020, 8, 12),
+    )
+
+    output, _ = run_check_corpus()
+
+    assert (
+        f"warning: claim tiktok-july-denial (/claims/{rebuttal.rebutting_claim_id}/): said 2020-07-06, "
+        f"it is linked as denying claim pompeo-august-allegation (/claims/{rebuttal.rebutted_claim_id}/), "
+        "said later (2020-08-12); a statement cannot answer a later one: use contradicts."
+    ) in output
+
+
+def test_undated_denial_or_contradicts_across_time_is_not_warned(db):
+    """A denial known only to the year of the claim, or a contradicts link made earlier, is not warned."""
+    # The factory claims have no quotes (a problem of its own): only the warnings matter here.
+    RebuttalFactory(
+        rebutting_claim__said_on=datetime.date(2020, 1, 1),
+        rebutting_claim__said_on_precision="year",
+        rebutted_claim__said_on=datetime.date(2020, 8, 12),
+    )
+    RebuttalFactory(
+        relation="contradicts",
+        rebutting_claim__said_on=datetime.date(2020, 7, 6),
+        rebutted_claim__said_on=datetime.date(2020, 8, 12),
+    )
+
+    output, _ = run_check_corpus()
+
+    assert "warning:" not in output
+
+
+# The original addresses (articles.yaml `url`) reach the pages and the JSON-LD
+
+
+NEWSWEEK_URL = "https://www.newsweek.com/tiktok-user-data-chinese-state-mike-pompeo-speech-1524817"
+
+
+def test_corpus_claim_jsonld_first_appearance_links_the_original_story(loaded_corpus):
+    """Pompeo's Prague claim, in JSON-LD, appears first in Newsweek, linked at newsweek.com."""
+    claim = (
+        Claim.objects.select_related("speaker")
+        .prefetch_related("quotes__article__outlet")
+        .get(key="pompeo-prague-enormous-data-sets")
+    )
+
+    node = claim_jsonld(claim, None)
+
+    assert node["firstAppearance"]["url"] == NEWSWEEK_URL
+    assert node["firstAppearance"]["@id"] == "/articles/newsweek-2020-08-13-pompeo-enormous-data-sets/"
+    assert [appearance.get("url") for appearance in node["appearance"]] == [NEWSWEEK_URL]
+
+
+def test_corpus_article_page_links_the_original_newsweek_story(client, loaded_corpus):
+    """The Newsweek article page links its original address; an article without one says so."""
+    newsweek = client.get("/articles/newsweek-2020-08-13-pompeo-enormous-data-sets/").content.decode()
+    guardian = client.get("/articles/guardian-2022-07-01-tiktok-on-defense-after-report/").content.decode()
+
+    assert f'<a href="{NEWSWEEK_URL}" rel="external noopener">{NEWSWEEK_URL}</a>' in newsweek
+    assert "Address not established" in guardian

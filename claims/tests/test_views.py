@@ -617,7 +617,7 @@ def test_a_narrow_filter_draws_each_claim_again(client, db, counted):
 def test_article_list_shows_outlet_date_and_quote_counts(client, debate):
     """Each article with its outlet, date and how many quotes and claims it holds."""
     text = text_of(client.get(reverse("sources:article-list")))
-    assert f"{debate.article.headline} Reuters 3 August 2020 4 4" in text
+    assert f"{debate.article.headline} Reuters · original 3 August 2020 4 4" in text
 
 
 def test_article_list_pages_by_fifty_with_counts_on_every_page(client, debate):
@@ -626,7 +626,7 @@ def test_article_list_pages_by_fifty_with_counts_on_every_page(client, debate):
     first = text_of(client.get(reverse("sources:article-list")))
     assert "51 articles, oldest first; showing 1–50." in first and debate.article.headline not in first
     second = text_of(client.get(reverse("sources:article-list"), {"page": 2}))
-    assert f"{debate.article.headline} Reuters 3 August 2020 4 4" in second
+    assert f"{debate.article.headline} Reuters · original 3 August 2020 4 4" in second
     assert "showing 51–51" in second
     assert client.get(reverse("sources:article-list"), {"page": 3}).status_code == 404
 
