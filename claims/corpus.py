@@ -94,6 +94,13 @@ class _Builder:
             self.problems.append(f"{where}: {message}")
         return day
 
+    def curated_id(self, where, entry):
+        """The entry's id: its public URL (/claims/2/, /api/quotes/40/), curated, never file order."""
+        pk = entry.get("id")
+        if not isinstance(pk, int) or isinstance(pk, bool) or pk < 1:
+            self.problems.append(f"{where}: id must be a positive whole number, not {pk!r}.")
+        return pk
+
     def unique(self, entries, field, label):
         seen = set()
         for entry in entries:
@@ -198,16 +205,17 @@ class _Builder:
         speakers = {speaker.get("slug") for speaker in self.annotations["speakers"]}
         topics = {topic.get("slug") for topic in self.annotations["topics"]}
         self.unique(self.annotations["claims"], "key", "claim")
-        quote_pk = 0
         quote_rows = []
+        self.unique(
+            [quote for claim in self.annotations["claims"] for quote in claim.get("quotes") or []],
+            "id",
+            "quote",
+        )
         self.unique(self.annotations["claims"], "id", "claim")
         for claim in self.annotations["claims"]:
             key = claim.get("key")
             where = f"claim {key}"
-            # The id is the claim's public URL, so it is curated, not derived from file order.
-            pk = claim.get("id")
-            if not isinstance(pk, int) or isinstance(pk, bool) or pk < 1:
-                self.problems.append(f"{where}: id must be a positive whole number, not {pk!r}.")
+            pk = self.curated_id(where, claim)
             if claim.get("speaker") not in speakers:
                 self.problems.append(f"{where}: speaker {claim.get('speaker')!r} is not in speakers.yaml.")
             self.check_choice(where, "claim_type", claim.get("claim_type"), ClaimType)
@@ -244,7 +252,7 @@ class _Builder:
             if not quotes:
                 self.problems.append(f"{where}: has no quote.")
             for quote in quotes:
-                quote_pk += 1
+                quote_pk = self.curated_id(f"{where}: quote in {quote.get('article')}", quote)
                 quote_rows.append((quote_pk, self.quote(where, key, quote, texts)))
         for pk, fields in quote_rows:
             self.add_row("claims.quote", pk, fields)
@@ -276,9 +284,11 @@ class _Builder:
     def rebuttals(self):
         keys = {claim.get("key") for claim in self.annotations["claims"]}
         pairs = set()
-        for pk, rebuttal in enumerate(self.annotations["rebuttals"], start=1):
+        self.unique(self.annotations["rebuttals"], "id", "rebuttal")
+        for rebuttal in self.annotations["rebuttals"]:
             rebutting, rebutted = rebuttal.get("rebutting"), rebuttal.get("rebutted")
             where = f"rebuttal {rebutting} -> {rebutted}"
+            pk = self.curated_id(where, rebuttal)
             for end in (rebutting, rebutted):
                 if end not in keys:
                     self.problems.append(f"{where}: claim {end!r} is not in claims.yaml.")
@@ -299,7 +309,7 @@ class _Builder:
 
 
 def build_rows(annotations_dir=ANNOTATIONS_DIR, seeds_dir=SEEDS_DIR):
-    """Fixture rows in file order, pks counted from 1 per model; raises CorpusError on any problem."""
+    """Fixture rows in file order, claims, quotes and rebuttals with their curated ids; raises CorpusError."""
     return _Builder(read_annotations(annotations_dir), seeds_dir).build()
 
 

@@ -3,7 +3,7 @@
 import re
 
 from claims.models import Quote, Rebuttal, RebuttalRelation
-from sources.dates import period_end
+from sources.dates import DatePrecision, period_end, period_start
 
 # The article's words that attribute a statement; they belong in a quote's `attribution`, not its span.
 ATTRIBUTION_TERMS = (
@@ -98,8 +98,11 @@ def corpus_warnings():
     )
     for rebuttal in denials:
         rebutting, rebutted = rebuttal.rebutting_claim, rebuttal.rebutted_claim
-        # Only when the whole period of the rebutting date ends before the answered claim was said.
-        if period_end(rebutting.said_on, rebutting.said_on_precision) < rebutted.said_on:
+        # Only when the whole period of the rebutting date ends before the answered claim's period
+        # can start (a range known only as "by <day>" may start any time before: never flagged).
+        earliest = period_start(rebutted.said_on, rebutted.said_on_precision, rebutted.said_earliest)
+        is_open_range = rebutted.said_on_precision == DatePrecision.RANGE and rebutted.said_earliest is None
+        if not is_open_range and period_end(rebutting.said_on, rebutting.said_on_precision) < earliest:
             warnings.append(
                 f"claim {rebutting.key} (/claims/{rebutting.pk}/): said {rebutting.said_on_iso}, "
                 f"it is linked as denying claim {rebutted.key} (/claims/{rebutted.pk}/), "

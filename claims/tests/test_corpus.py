@@ -465,10 +465,30 @@ def test_undated_denial_or_contradicts_across_time_is_not_warned(db):
         rebutting_claim__said_on=datetime.date(2020, 7, 6),
         rebutted_claim__said_on=datetime.date(2020, 8, 12),
     )
+    # Denying a claim known only as "by 13 August 2020": it may have been said before 6 July.
+    RebuttalFactory(
+        rebutting_claim__said_on=datetime.date(2020, 7, 6),
+        rebutted_claim__said_on=datetime.date(2020, 8, 13),
+        rebutted_claim__said_on_precision="range",
+    )
 
     output, _ = run_check_corpus()
 
     assert "warning:" not in output
+
+
+def test_denial_before_the_first_day_of_a_range_is_warned(db):
+    """A range that starts on 1 August cannot be answered on 6 July: the warning gives its EDTF date."""
+    RebuttalFactory(
+        rebutting_claim__said_on=datetime.date(2020, 7, 6),
+        rebutted_claim__said_on=datetime.date(2020, 8, 13),
+        rebutted_claim__said_on_precision="range",
+        rebutted_claim__said_earliest=datetime.date(2020, 8, 1),
+    )
+
+    output, _ = run_check_corpus()
+
+    assert "said later (2020-08-01/2020-08-13)" in output
 
 
 # The original addresses (articles.yaml `url`) reach the pages and the JSON-LD
