@@ -1,4 +1,5 @@
-"""Answering 503 while the database is unreachable, and the client's address behind a proxy."""
+"""Answering 503 while the database is unreachable, bounding a request's query string, and the
+client's address behind a proxy."""
 
 import logging
 
@@ -12,6 +13,47 @@ logger = logging.getLogger(__name__)
 # Seconds a client is asked to wait before trying again.
 RETRY_AFTER_SECONDS = 10
 MESSAGE = "The database is unreachable for a moment. Please try again in a few seconds."
+
+
+# Every page's work grows with its query string (each filter value is a chip whose remove link
+# repeats the query): a longer one, or one with more parameters, is refused before any view runs.
+# The longest URL the site links to is far shorter.
+MAX_QUERY_STRING_LENGTH = 2048
+MAX_QUERY_PARAMETERS = 60
+
+
+class QueryStringLimitMiddleware:
+    """A query string over MAX_QUERY_STRING_LENGTH is a 414, one over MAX_QUERY_PARAMETERS a 400."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.META.get("QUERY_STRING", "")
+        if len(query) > MAX_QUERY_STRING_LENGTH:
+            return refusal(
+                request,
+                414,
+                f"The query string is {len(query):,} characters long; the limit is "
+                f"{MAX_QUERY_STRING_LENGTH:,}. Use fewer filters.",
+            )
+        parameters = sum(1 for part in query.split("&") if part)
+        if parameters > MAX_QUERY_PARAMETERS:
+            return refusal(
+                request,
+                400,
+                f"The query string has {parameters:,} parameters; the limit is {MAX_QUERY_PARAMETERS}. "
+                "Use fewer filters.",
+            )
+        return self.get_response(request)
+
+
+def refusal(request, status, message):
+    """A short refusal: JSON under /api/, a small HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=status)
+    page = render_to_string("request_refused.html", {"message": message, "path": request.path})
+    return HttpResponse(page, status=status)
 
 
 class DatabaseUnavailableMiddleware:

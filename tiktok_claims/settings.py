@@ -68,6 +68,8 @@ MIDDLEWARE = [
     # Serves collected static files with far-future caching; right after SecurityMiddleware.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Refuses an overlong query string before any view runs (after CSP, so the refusal has it).
+    "tiktok_claims.middleware.QueryStringLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
