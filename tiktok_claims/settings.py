@@ -154,6 +154,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_THROTTLE_RATE", "120/minute")},
     "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # DRF's parsers, the JSON one answering a 400 (not a 500) to JSON nested too deeply.
+    "DEFAULT_PARSER_CLASSES": [
+        "tiktok_claims.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "tiktok_claims.paging.PageNumberPagination",
     "DEFAULT_RENDERER_CLASSES": [
         "tiktok_claims.api.JSONRenderer",

@@ -1,5 +1,7 @@
 """Holes an attack run found (issue 12, holes 5 and 6): bounded requests, JSON errors, proxies, loops."""
 
+import json
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -132,3 +134,49 @@ def test_the_biggest_page_within_the_limits_stays_small(client):
         assert response.status_code == 200
         assert response.content.decode().count("Remove filter") == 53
         assert len(response.content) < 200_000, (path, len(response.content))
+
+
+# Hole 6: smaller ones.
+
+
+def test_deeply_nested_json_in_a_write_is_a_400_naming_the_body():
+    """100,000 nested arrays were a RecursionError (500); now a JSON 400 saying the body is too deep."""
+    speaker = SpeakerFactory(name="Before")
+    client = token_client("change_speaker")
+    body = '{"name": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    response = client.patch(f"/api/speakers/{speaker.slug}/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert "request body is nested too deeply" in response.json()["detail"]
+    speaker.refresh_from_db()
+    assert speaker.name == "Before"
+
+
+def test_a_body_over_the_upload_limit_is_a_json_413_naming_it(settings):
+    """A 10 MB write was Django's HTML 400; the API answers JSON naming DATA_UPLOAD_MAX_MEMORY_SIZE."""
+    speaker = SpeakerFactory(name="Before")
+    client = token_client("change_speaker")
+    body = json.dumps({"name": "x" * (10 * 1024 * 1024)})
+    response = client.patch(f"/api/speakers/{speaker.slug}/", body, content_type="application/json")
+
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    detail = response.json()["detail"]
+    assert f"the limit is {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes" in detail
+    assert "DATA_UPLOAD_MAX_MEMORY_SIZE" in detail
+    speaker.refresh_from_db()
+    assert speaker.name == "Before"
+
+
+def test_an_api_path_with_a_space_redirects_once_then_answers_a_json_404(client):
+    """/api/speakers/mike%20pompeo redirected to itself for ever; now one redirect, then a JSON 404."""
+    SpeakerFactory(slug="mike-pompeo")
+    response = client.get("/api/speakers/mike%20pompeo?format=json")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/api/speakers/mike%20pompeo/?format=json"
+    followed = client.get(response["Location"])
+    assert followed.status_code == 404
+    assert followed.json() == {"detail": "No Speaker matches the given query."}
+    assert client.get("/api/speakers/mike-pompeo")["Location"] == "/api/speakers/mike-pompeo/"
