@@ -211,6 +211,8 @@ STORAGES = {
 # 127.0.0.1 works over plain HTTP.
 HTTPS = env_flag("HTTPS")
 SECURE_SSL_REDIRECT = HTTPS
+# A load balancer's plain-HTTP health check must see 200 or 503, not a redirect to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "31536000")) if HTTPS else 0

@@ -180,3 +180,10 @@ def test_an_api_path_with_a_space_redirects_once_then_answers_a_json_404(client)
     assert followed.status_code == 404
     assert followed.json() == {"detail": "No Speaker matches the given query."}
     assert client.get("/api/speakers/mike-pompeo")["Location"] == "/api/speakers/mike-pompeo/"
+
+
+def test_healthz_answers_plain_http_when_https_redirects_everything_else(client, settings):
+    """With HTTPS on, /healthz over HTTP is 200 for a load balancer; other pages still redirect."""
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/claims/").status_code == 301
