@@ -23,6 +23,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.utils.urls import replace_query_param
 
+from tiktok_claims.middleware import client_ip_address
 from tiktok_claims.paging import cached_count
 
 # A spreadsheet runs a cell starting with one of these as a formula.
@@ -93,6 +94,10 @@ class AnonThrottle(AnonRateThrottle):
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_ident(self, request):
+        """The client's address as the login lockout reads it (X-Forwarded-For only from our proxy)."""
+        return client_ip_address(request)
 
 
 def error_messages(error):

@@ -1,6 +1,7 @@
 """Answering 503 while the database is unreachable, bounding a request's query string, and the
 client's address behind a proxy."""
 
+import ipaddress
 import logging
 
 from django.conf import settings
@@ -94,10 +95,30 @@ def is_connection_error(exception):
 
 
 def client_ip_address(request):
-    """The client's address: REMOTE_ADDR, or behind our proxy the last X-Forwarded-For entry."""
-    if settings.BEHIND_PROXY:
+    """The client's address: REMOTE_ADDR, or behind our proxy the X-Forwarded-For entry it appended.
+
+    X-Forwarded-For is read only when BEHIND_PROXY is on and the request comes from one of
+    PROXY_ADDRESSES: a client reaching the app server directly cannot name itself. NUM_PROXIES
+    proxies in a row each append an entry, so the client's is that many from the right (one
+    proxy, the default: the last).
+    """
+    remote_address = request.META.get("REMOTE_ADDR", "")
+    if settings.BEHIND_PROXY and is_proxy_address(remote_address):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         addresses = [address.strip() for address in forwarded.split(",") if address.strip()]
         if addresses:
-            return addresses[-1]
-    return request.META.get("REMOTE_ADDR", "")
+            proxies = max(1, settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0)
+            return addresses[-min(proxies, len(addresses))]
+    return remote_address
+
+
+def is_proxy_address(address):
+    """Whether the address is in PROXY_ADDRESSES (addresses, networks or *)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for allowed in settings.PROXY_ADDRESSES:
+        if allowed == "*" or parsed in ipaddress.ip_network(allowed):
+            return True
+    return False

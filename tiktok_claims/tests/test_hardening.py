@@ -1,17 +1,27 @@
 """Holes an attack run found (issue 12, holes 5 and 6): bounded requests, JSON errors, proxies, loops."""
 
 import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from claims.filters import MAX_VALUES_PER_PARAMETER
 from claims.tests.admin_pages import page_text
 from claims.tests.factories import ClaimFactory, SpeakerFactory, TopicFactory
-from tiktok_claims.middleware import MAX_QUERY_PARAMETERS, MAX_QUERY_STRING_LENGTH
+from tiktok_claims import settings as project_settings
+from tiktok_claims.middleware import MAX_QUERY_PARAMETERS, MAX_QUERY_STRING_LENGTH, client_ip_address
 
 pytestmark = pytest.mark.django_db
 
@@ -187,3 +197,154 @@ def test_healthz_answers_plain_http_when_https_redirects_everything_else(client,
     settings.SECURE_SSL_REDIRECT = True
     assert client.get("/healthz").status_code == 200
     assert client.get("/claims/").status_code == 301
+
+
+def failed_login(client, username, **headers):
+    return client.post(
+        reverse("admin:login"), {"username": username, "password": "wrong-password"}, **headers
+    )
+
+
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def test_behind_the_proxy_the_lockout_reads_the_address_the_proxy_appended(client, settings):
+    """Rotating the X-Forwarded-For entries a client sends through the proxy does not escape the lockout."""
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+    settings.BEHIND_PROXY = True
+    get_user_model().objects.create_user("curator", password="right-password-123", is_staff=True)
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        response = failed_login(
+            client, "curator", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=f"10.9.9.{attempt}, 203.0.113.7"
+        )
+    assert response.status_code == 429
+    other_client = failed_login(
+        client, "curator", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.1"
+    )
+    assert other_client.status_code == 200
+
+
+def test_a_client_reaching_the_app_server_directly_cannot_name_its_own_address(client, settings):
+    """X-Forwarded-For counts only on requests from the proxy: a direct client rotating it is locked out."""
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+    settings.BEHIND_PROXY = True
+    get_user_model().objects.create_user("curator", password="right-password-123", is_staff=True)
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        response = failed_login(
+            client, "curator", REMOTE_ADDR="203.0.113.99", HTTP_X_FORWARDED_FOR=f"10.9.9.{attempt}"
+        )
+    assert response.status_code == 429
+
+
+def test_behind_the_proxy_the_api_throttle_counts_each_client_not_the_proxy(client, settings):
+    """Two clients behind one proxy each get their own anonymous allowance, as the lockout counts them."""
+    settings.BEHIND_PROXY = True
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "2/minute"}}
+    first = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.7"}
+    assert [client.get("/api/topics/", **first).status_code for _ in range(3)] == [200, 200, 429]
+    second = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "198.51.100.20"}
+    assert client.get("/api/topics/", **second).status_code == 200
+    spoofed = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "198.51.100.30, 203.0.113.7"}
+    assert client.get("/api/topics/", **spoofed).status_code == 429
+
+
+def test_the_client_address_is_the_entry_the_proxies_appended_and_only_from_a_proxy(rf, settings):
+    """NUM_PROXIES proxies in a row: the client is that many entries from the right; others are ignored."""
+    settings.BEHIND_PROXY = True
+    settings.PROXY_ADDRESSES = ["10.0.0.0/8"]
+    forwarded = "192.0.2.1, 203.0.113.7, 10.0.0.9"
+    from_proxy = rf.get("/", REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip_address(from_proxy) == "10.0.0.9"
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 2}
+    assert client_ip_address(from_proxy) == "203.0.113.7"
+    direct = rf.get("/", REMOTE_ADDR="198.51.100.5", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip_address(direct) == "198.51.100.5"
+    settings.BEHIND_PROXY = False
+    assert client_ip_address(from_proxy) == "10.1.2.3"
+
+
+def serve_command(tmp_path, **environment):
+    """The gunicorn command line scripts/serve ends with, its set-up steps stubbed out."""
+    (tmp_path / "scripts").mkdir(parents=True)
+    shutil.copy(project_settings.BASE_DIR / "scripts" / "serve", tmp_path / "scripts" / "serve")
+    bin_folder = tmp_path / ".venv" / "bin"
+    bin_folder.mkdir(parents=True)
+    (bin_folder / "python").write_text("#!/bin/sh\nexit 0\n")
+    (bin_folder / "gunicorn").write_text(
+        '#!/bin/sh\nfor argument in "$@"; do printf "%s\\n" "$argument"; done\n'
+    )
+    for stub in bin_folder.iterdir():
+        stub.chmod(0o755)
+    result = subprocess.run(
+        [str(tmp_path / "scripts" / "serve")],
+        env={"PATH": os.environ["PATH"], "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "127.0.0.1", **environment},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.split("\n")[:-1]
+
+
+def forwarded_allow_ips(arguments):
+    return arguments[arguments.index("--forwarded-allow-ips") + 1]
+
+
+def test_serve_trusts_forwarded_headers_only_behind_a_proxy(tmp_path):
+    """scripts/serve gives gunicorn no trusted proxy unless BEHIND_PROXY is set."""
+    assert forwarded_allow_ips(serve_command(tmp_path / "plain")) == ""
+    assert forwarded_allow_ips(serve_command(tmp_path / "proxy", BEHIND_PROXY="1")) == "127.0.0.1,::1"
+    chosen = serve_command(tmp_path / "chosen", BEHIND_PROXY="yes", FORWARDED_ALLOW_IPS="10.0.0.5")
+    assert forwarded_allow_ips(chosen) == "10.0.0.5"
+
+
+def free_port():
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        return listener.getsockname()[1]
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def test_gunicorn_as_served_ignores_x_forwarded_proto_from_a_local_client(tmp_path):
+    """Without BEHIND_PROXY, a local client saying X-Forwarded-Proto: https is still redirected to HTTPS."""
+    arguments = serve_command(tmp_path)
+    port = free_port()
+    arguments[arguments.index("--bind") + 1] = f"127.0.0.1:{port}"
+    arguments[arguments.index("--workers") + 1] = "1"
+    environment = {
+        "PATH": os.environ["PATH"],
+        "DEBUG": "1",
+        "HTTPS": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    server = subprocess.Popen(
+        [gunicorn, *arguments],
+        cwd=project_settings.BASE_DIR,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        opener = urllib.request.build_opener(NoRedirect)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/no-such-page/", headers={"X-Forwarded-Proto": "https"}
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                status = opener.open(request, timeout=5).status
+            except urllib.error.HTTPError as error:
+                status = error.code
+            except (ConnectionError, urllib.error.URLError):
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+                continue
+            break
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert status == 301
