@@ -13,12 +13,14 @@ import urllib.request
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from claims.filters import MAX_VALUES_PER_PARAMETER
-from claims.tests.admin_pages import page_text
+from claims.models import Speaker
+from claims.tests.admin_pages import form_data, page_text
 from claims.tests.factories import ClaimFactory, SpeakerFactory, TopicFactory
 from tiktok_claims import settings as project_settings
 from tiktok_claims.middleware import MAX_QUERY_PARAMETERS, MAX_QUERY_STRING_LENGTH, client_ip_address
@@ -348,3 +350,57 @@ def test_gunicorn_as_served_ignores_x_forwarded_proto_from_a_local_client(tmp_pa
         server.terminate()
         server.wait(timeout=10)
     assert status == 301
+
+
+# Speaker affiliation loops.
+
+
+def test_an_affiliation_loop_is_refused_by_the_model():
+    """A -> B -> A and A -> A are refused, naming the affiliation and the loop."""
+    first = SpeakerFactory(name="Agency")
+    second = SpeakerFactory(name="Ministry", affiliation=first)
+    first.affiliation = second
+    with pytest.raises(ValidationError) as error:
+        first.full_clean()
+    assert error.value.message_dict["affiliation"] == [
+        "This affiliation makes a loop: Agency -> Ministry -> Agency."
+    ]
+    second.affiliation = second
+    with pytest.raises(ValidationError) as error:
+        second.full_clean()
+    assert "affiliation" in error.value.message_dict
+    third = SpeakerFactory(name="Department", affiliation=second)
+    first.affiliation = third
+    with pytest.raises(ValidationError) as error:
+        first.full_clean()
+    assert "Agency -> Department -> Ministry -> Agency" in error.value.message_dict["affiliation"][0]
+
+
+def test_the_admin_refuses_an_affiliation_loop_with_a_form_error(client):
+    """Saving A affiliated with B, where B is affiliated with A, shows an error on the affiliation."""
+    client.force_login(get_user_model().objects.create_superuser("root", "root@example.org", "unused"))
+    first = SpeakerFactory(name="Agency")
+    second = SpeakerFactory(name="Ministry", affiliation=first)
+    url = reverse("admin:claims_speaker_change", args=[first.pk])
+    data = form_data(client.get(url))
+    data["affiliation"] = str(second.pk)
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert "This affiliation makes a loop: Agency -> Ministry -> Agency." in page_text(response)
+    first.refresh_from_db()
+    assert first.affiliation is None
+
+
+def test_the_api_refuses_an_affiliation_loop_naming_affiliation():
+    """PATCHing A's affiliation to B (B -> A), or to A itself, is a 400 naming `affiliation`."""
+    first = SpeakerFactory(name="Agency", slug="agency")
+    SpeakerFactory(name="Ministry", slug="ministry", affiliation=first)
+    client = token_client("change_speaker")
+    loop = client.patch("/api/speakers/agency/", {"affiliation": "/api/speakers/ministry/"}, format="json")
+    itself = client.patch("/api/speakers/agency/", {"affiliation": "/api/speakers/agency/"}, format="json")
+
+    assert loop.status_code == 400
+    assert loop.json()["affiliation"] == ["This affiliation makes a loop: Agency -> Ministry -> Agency."]
+    assert itself.status_code == 400 and "affiliation" in itself.json()
+    assert Speaker.objects.get(slug="agency").affiliation is None
