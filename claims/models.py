@@ -154,6 +154,23 @@ class Speaker(models.Model):
     def clean(self):
         if self.pk and self.affiliation_id == self.pk:
             raise ValidationError({"affiliation": "A speaker cannot be affiliated with itself."})
+        if self.pk and self.affiliation_id:
+            chain = self.affiliation_chain()
+            if chain and chain[-1] == self.pk:
+                speakers = Speaker.objects.in_bulk(chain[:-1])
+                loop = [self.name, *(speakers[pk].name for pk in chain[:-1]), self.name]
+                raise ValidationError({"affiliation": f"This affiliation makes a loop: {' -> '.join(loop)}."})
+
+    def affiliation_chain(self):
+        """The ids up this speaker's (unsaved) affiliation, one query each; it ends with self.pk on a loop."""
+        chain = []
+        current = self.affiliation_id
+        while current is not None and current not in chain:
+            chain.append(current)
+            if current == self.pk:
+                break
+            current = Speaker.objects.filter(pk=current).values_list("affiliation", flat=True).first()
+        return chain
 
 
 class ClaimQuerySet(models.QuerySet):

@@ -57,21 +57,32 @@ FILTER_LABELS = {
 
 
 def active_filters(filterset):
-    """(parameter, filter label, value, value label) for each filter value in the query string."""
-    cleaned = filterset.form.cleaned_data if filterset.is_valid() else {}
+    """(parameter, filter label, value, value label) for each valid filter value in the query string.
+
+    An invalid value gets no chip (its error says what is wrong), so the chips are bounded by the
+    filters' values (at most MAX_VALUES_PER_PARAMETER each), never by what a URL repeats.
+    """
+    filterset.is_valid()
+    form = filterset.form
     chips = []
     for name, filter_ in filterset.filters.items():
-        if name not in FILTER_LABELS or name == "ordering":
+        if name not in FILTER_LABELS or name == "ordering" or name in form.errors:
             continue
-        values = cleaned.get(name)
-        if isinstance(values, QuerySet):  # model choices: name each by its row, no extra query
-            names = {item.slug: str(item) for item in values}
-        else:
+        cleaned = form.cleaned_data.get(name)
+        if cleaned in (None, "", [], ()) or (isinstance(cleaned, QuerySet) and not cleaned):
+            continue
+        values = [value for value in filterset.data.getlist(name) if value != ""]
+        if isinstance(cleaned, QuerySet):  # model choices: name each by its row, no extra query
+            names = {item.slug: str(item) for item in cleaned}
+        elif isinstance(cleaned, (list, tuple)):
             names = {str(value): str(label) for value, label in getattr(filter_.field, "choices", None) or []}
-        for value in filterset.data.getlist(name):
-            if value == "":
+        else:  # one value: the one the filter used (the last), whatever the URL repeats
+            values = values[-1:]
+            names = {value: value for value in values}
+        for value in dict.fromkeys(values):
+            if value not in names:
                 continue
-            label = names.get(value, value)
+            label = names[value]
             if name in ("is_rebutted", "rebuts"):
                 label = {"true": "yes", "false": "no"}.get(value.lower(), value)
             chips.append((name, FILTER_LABELS[name], value, label))

@@ -5,15 +5,17 @@ import io
 
 import orjson
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse, StreamingHttpResponse
 from django.urls import Resolver404, resolve, reverse
+from django.utils.encoding import escape_uri_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
-from rest_framework import exceptions, renderers, serializers
+from rest_framework import exceptions, parsers, renderers, serializers
 from rest_framework.response import Response
 from rest_framework.reverse import reverse as api_reverse
 from rest_framework.settings import api_settings
@@ -21,6 +23,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.utils.urls import replace_query_param
 
+from tiktok_claims.middleware import client_ip_address
 from tiktok_claims.paging import cached_count
 
 # A spreadsheet runs a cell starting with one of these as a formula.
@@ -68,6 +71,19 @@ class JSONRenderer(renderers.JSONRenderer):
         return orjson.dumps(data, default=JSONEncoder().default, option=orjson.OPT_PASSTHROUGH_DATETIME)
 
 
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser; JSON nested deeper than Python's parser can go is a 400, not a 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as error:
+            raise exceptions.ParseError(
+                "JSON parse error - the request body is nested too deeply (arrays or objects inside "
+                "each other hundreds of levels down)."
+            ) from error
+
+
 class JSONLDRenderer(renderers.JSONRenderer):
     media_type = "application/ld+json"
     format = "jsonld"
@@ -78,6 +94,10 @@ class AnonThrottle(AnonRateThrottle):
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_ident(self, request):
+        """The client's address as the login lockout reads it (X-Forwarded-For only from our proxy)."""
+        return client_ip_address(request)
 
 
 def error_messages(error):
@@ -99,6 +119,16 @@ def json_exception_handler(exc, context):
         exc.status_code = 409
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(error_messages(exc))
+    if isinstance(exc, RequestDataTooBig):
+        exc = exceptions.APIException(
+            f"The request body is {int(context['request'].META.get('CONTENT_LENGTH') or 0):,} bytes; "
+            f"the limit is {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes (DATA_UPLOAD_MAX_MEMORY_SIZE). "
+            "Nothing was saved.",
+            code="request_too_large",
+        )
+        exc.status_code = 413
+    elif isinstance(exc, SuspiciousOperation):  # e.g. more form fields than DATA_UPLOAD_MAX_NUMBER_FIELDS
+        exc = exceptions.ParseError(f"The request body was refused: {exc}")
     if isinstance(exc, exceptions.Throttled):
         exc.detail = (
             f"Too many requests from this address: try again in {exc.wait or 1:.0f} seconds, "
@@ -120,9 +150,11 @@ def api_not_found(request, path=""):
         except Resolver404:
             match = None
         if match is not None and match.url_name != "api-not-found":
-            return HttpResponsePermanentRedirect(
-                request.get_full_path().replace(request.path, request.path + "/", 1)
-            )
+            # The path as the client sent it (escaped): the unescaped one put a space in the
+            # Location, and `/api/speakers/mike%20pompeo` redirected to itself for ever.
+            query = request.META.get("QUERY_STRING", "")
+            location = escape_uri_path(request.path) + "/" + (f"?{query}" if query else "")
+            return HttpResponsePermanentRedirect(location)
     return JsonResponse({"detail": "Not found."}, status=404)
 
 

@@ -1,5 +1,7 @@
-"""Answering 503 while the database is unreachable, and the client's address behind a proxy."""
+"""Answering 503 while the database is unreachable, bounding a request's query string, and the
+client's address behind a proxy."""
 
+import ipaddress
 import logging
 
 from django.conf import settings
@@ -12,6 +14,47 @@ logger = logging.getLogger(__name__)
 # Seconds a client is asked to wait before trying again.
 RETRY_AFTER_SECONDS = 10
 MESSAGE = "The database is unreachable for a moment. Please try again in a few seconds."
+
+
+# Every page's work grows with its query string (each filter value is a chip whose remove link
+# repeats the query): a longer one, or one with more parameters, is refused before any view runs.
+# The longest URL the site links to is far shorter.
+MAX_QUERY_STRING_LENGTH = 2048
+MAX_QUERY_PARAMETERS = 60
+
+
+class QueryStringLimitMiddleware:
+    """A query string over MAX_QUERY_STRING_LENGTH is a 414, one over MAX_QUERY_PARAMETERS a 400."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.META.get("QUERY_STRING", "")
+        if len(query) > MAX_QUERY_STRING_LENGTH:
+            return refusal(
+                request,
+                414,
+                f"The query string is {len(query):,} characters long; the limit is "
+                f"{MAX_QUERY_STRING_LENGTH:,}. Use fewer filters.",
+            )
+        parameters = sum(1 for part in query.split("&") if part)
+        if parameters > MAX_QUERY_PARAMETERS:
+            return refusal(
+                request,
+                400,
+                f"The query string has {parameters:,} parameters; the limit is {MAX_QUERY_PARAMETERS}. "
+                "Use fewer filters.",
+            )
+        return self.get_response(request)
+
+
+def refusal(request, status, message):
+    """A short refusal: JSON under /api/, a small HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=status)
+    page = render_to_string("request_refused.html", {"message": message, "path": request.path})
+    return HttpResponse(page, status=status)
 
 
 class DatabaseUnavailableMiddleware:
@@ -52,10 +95,30 @@ def is_connection_error(exception):
 
 
 def client_ip_address(request):
-    """The client's address: REMOTE_ADDR, or behind our proxy the last X-Forwarded-For entry."""
-    if settings.BEHIND_PROXY:
+    """The client's address: REMOTE_ADDR, or behind our proxy the X-Forwarded-For entry it appended.
+
+    X-Forwarded-For is read only when BEHIND_PROXY is on and the request comes from one of
+    PROXY_ADDRESSES: a client reaching the app server directly cannot name itself. NUM_PROXIES
+    proxies in a row each append an entry, so the client's is that many from the right (one
+    proxy, the default: the last).
+    """
+    remote_address = request.META.get("REMOTE_ADDR", "")
+    if settings.BEHIND_PROXY and is_proxy_address(remote_address):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         addresses = [address.strip() for address in forwarded.split(",") if address.strip()]
         if addresses:
-            return addresses[-1]
-    return request.META.get("REMOTE_ADDR", "")
+            proxies = max(1, settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0)
+            return addresses[-min(proxies, len(addresses))]
+    return remote_address
+
+
+def is_proxy_address(address):
+    """Whether the address is in PROXY_ADDRESSES (addresses, networks or *)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for allowed in settings.PROXY_ADDRESSES:
+        if allowed == "*" or parsed in ipaddress.ip_network(allowed):
+            return True
+    return False

@@ -4,6 +4,7 @@ Development needs nothing set: SQLite in the project folder and DEBUG off unless
 Production sets DATABASE_URL, SECRET_KEY and ALLOWED_HOSTS; a missing one stops start-up.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -68,6 +69,8 @@ MIDDLEWARE = [
     # Serves collected static files with far-future caching; right after SecurityMiddleware.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Refuses an overlong query string before any view runs (after CSP, so the refusal has it).
+    "tiktok_claims.middleware.QueryStringLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -150,8 +153,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
     "DEFAULT_THROTTLE_CLASSES": ["tiktok_claims.api.AnonThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_THROTTLE_RATE", "120/minute")},
+    # Proxies in a row in front of the app, each appending to X-Forwarded-For (0 means 1 when
+    # BEHIND_PROXY): see tiktok_claims.middleware.client_ip_address.
     "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # DRF's parsers, the JSON one answering a 400 (not a 500) to JSON nested too deeply.
+    "DEFAULT_PARSER_CLASSES": [
+        "tiktok_claims.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "tiktok_claims.paging.PageNumberPagination",
     "DEFAULT_RENDERER_CLASSES": [
         "tiktok_claims.api.JSONRenderer",
@@ -203,6 +214,8 @@ STORAGES = {
 # 127.0.0.1 works over plain HTTP.
 HTTPS = env_flag("HTTPS")
 SECURE_SSL_REDIRECT = HTTPS
+# A load balancer's plain-HTTP health check must see 200 or 503, not a redirect to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "31536000")) if HTTPS else 0
@@ -213,6 +226,22 @@ SECURE_HSTS_PRELOAD = env_flag("HSTS_PRELOAD")
 BEHIND_PROXY = env_flag("BEHIND_PROXY")
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The proxy's addresses (networks, or *), the list gunicorn is given too: X-Forwarded-For names
+# the client only on a request from one of them, so a client reaching the app server directly
+# cannot pick its own address for the login lockout or the API throttle.
+PROXY_ADDRESSES = [
+    address.strip()
+    for address in os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1").split(",")
+    if address.strip()
+]
+for address in PROXY_ADDRESSES:
+    try:
+        if address != "*":
+            ipaddress.ip_network(address)
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"FORWARDED_ALLOW_IPS: {address!r} is not an address or network (e.g. 10.0.0.0/8)."
+        ) from error
 CSRF_TRUSTED_ORIGINS = [
     origin.strip() for origin in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if origin.strip()
 ]
@@ -266,7 +295,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "axes_lockout.html"
 # Behind a proxy every request comes from the proxy's address: read the client's address from
-# the last X-Forwarded-For entry, the one the proxy itself appended.
+# the X-Forwarded-For entry the proxy itself appended (NUM_PROXIES from the right), and only on a
+# request from PROXY_ADDRESSES. The API's anonymous throttle reads the same address.
 AXES_CLIENT_IP_CALLABLE = "tiktok_claims.middleware.client_ip_address"
 
 # Logs go to standard error (gunicorn passes them on); LOG_LEVEL=DEBUG for more.
