@@ -221,3 +221,25 @@ def test_openapi_describes_the_citation_formats(client, db):
         content = operation["responses"]["200"]["content"]
         assert content["application/x-bibtex"]["schema"]["type"] == "string"
         assert content["application/vnd.citationstyles.csl+json"]["schema"]["type"] == "array"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_cite_this_downloads_a_bibtex_file_in_the_browser(live_server, browser):
+    """In Chromium, 'Cite this' shows the reference and its BibTeX link downloads a .bib that parses."""
+    speaker = SpeakerFactory(name="Mike Pompeo", slug="mike-pompeo")
+    claim = ClaimFactory(speaker=speaker, key="pompeo-cite", summary="TikTok is a national security issue.")
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + claim.get_absolute_url())
+        citation = page.locator(".cite .citation").inner_text()
+        assert citation.startswith("Pompeo, M. (2020, August 12). TikTok is a national security issue.")
+        with page.expect_download() as download_info:
+            page.get_by_role("link", name="BibTeX").click()
+        download = download_info.value
+        assert download.suggested_filename == f"claim-{claim.pk}.bib"
+        (entry,) = bibtexparser.parse_string(Path(download.path()).read_text()).entries
+        assert entry.key == "pompeo-cite"
+    finally:
+        context.close()
