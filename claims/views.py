@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.generic import DetailView, ListView
 
+from claims.citations import claim_citation
 from claims.facets import claim_facets
 from claims.filters import ClaimFilterSet, ranked_unless_too_many
 from claims.highlighting import matching_excerpt
@@ -198,6 +199,7 @@ class ClaimDetailView(DetailView):
             .exclude(pk=claim.pk)
             .chronological()[:10],
             claim_url=self.request.build_absolute_uri(claim.get_absolute_url()),
+            citation=claim_citation(claim, self.request.build_absolute_uri(claim.get_absolute_url())),
             jsonld=claim_jsonld(claim, self.request),
             wordings=side_by_side(claim.quotes.all()),
             api_url=reverse("api:claim-detail", args=[claim.pk]),

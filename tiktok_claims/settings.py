@@ -193,6 +193,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "tiktok_claims.api_schema.describe_operations",
+        "claims.api.citations.describe_citation_formats",
     ],
 }
 

@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from claims.api.citations import CitationFormatsMixin
 from claims.api.filters import (
     ClaimApiFilterSet,
     QuoteFilterSet,
@@ -90,7 +91,7 @@ SIDE_LABELS = dict(Side.choices)
     list=extend_schema(parameters=[FORMAT_PARAMETER, expand_parameter(CLAIM_EXPANDABLE)]),
     retrieve=extend_schema(parameters=[expand_parameter(CLAIM_EXPANDABLE)]),
 )
-class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
+class ClaimViewSet(CitationFormatsMixin, ApiViewMixin, viewsets.ModelViewSet):
     """Claims: who said what, when; filters as on the /claims/ page."""
 
     queryset = Claim.objects.select_related("speaker__affiliation").chronological()
@@ -126,6 +127,8 @@ class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == "csv":
             return super().list(request, *args, **kwargs)
+        if self.wants_citations(request):
+            return self.citation_list(request, self.filter_queryset(Claim.objects.chronological()))
         representation = ClaimRepresentation(request, self.format_kwarg)
         claims = self.filter_queryset(Claim.objects.chronological()).values(*CLAIM_FIELDS)
         claims, count, _ = ranked_unless_too_many(claims)
@@ -138,6 +141,10 @@ class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
     def retrieve(self, request, *args, **kwargs):
         if request.accepted_renderer.format == "csv":
             return super().retrieve(request, *args, **kwargs)
+        if self.wants_citations(request):
+            return self.citation_item(
+                request, self.filter_queryset(Claim.objects.filter(pk=self.kwargs["pk"]))
+            )
         representation = ClaimRepresentation(request, self.format_kwarg)
         # As get_object() (filters apply to an item too), without building the instance; the
         # permissions have no per-object rule to check.

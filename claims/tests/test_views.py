@@ -336,8 +336,8 @@ def test_claim_page_shows_what_a_researcher_needs(client, debate):
     assert "Reported speech, attributed with “Mike Pompeo said on Monday”" in text
     assert f'href="{debate.article.get_absolute_url()}#{debate.allegation_quote.anchor_id}"' in html
     assert (
-        "Mike Pompeo, “TikTok feeds user data directly to the Chinese Communist Party.”, 3 August 2020"
-        in text
+        "Pompeo, M. (2020, August 3). TikTok feeds user data directly to the Chinese Communist Party. "
+        "(Version 1) [Allegation]. TikTok claims database." in text
     )
     assert f"http://testserver/claims/{debate.allegation.pk}/" in text
     assert f'href="/api/claims/{debate.allegation.pk}/jsonld/"' in html
