@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from claims.models import Speaker
+from claims.models import Claim, Speaker, Topic
 from claims.tests.admin_pages import form_data, page_text
 from claims.tests.factories import ClaimFactory, SpeakerFactory, TopicFactory
 from sources.tests.factories import ArticleFactory, OutletFactory
@@ -145,3 +145,165 @@ def test_a_curator_still_restores_an_earlier_version(curator_client):
     outlet.refresh_from_db()
     assert outlet.name == "Reuters"
 
+
+def topic_names(record):
+    """The topics a claim's history record lists, by name."""
+    return sorted(
+        Topic.objects.filter(pk__in=record.topics.values("topic_id")).values_list("name", flat=True)
+    )
+
+
+def test_adding_and_removing_topics_in_code_is_a_version_each():
+    """Linking a topic from either side is a new version of the claim, recorded with its topics."""
+    claim = ClaimFactory()
+    topic = TopicFactory(name="Data access")
+
+    claim.topics.add(topic)
+    claim.refresh_from_db()
+    assert claim.version == 2
+    assert topic_names(claim.history.first()) == ["Data access"]
+
+    topic.claims.remove(claim)
+    claim.refresh_from_db()
+    assert claim.version == 3
+    latest = claim.history.first()
+    assert latest.version == 3 and topic_names(latest) == []
+
+
+def test_changing_topics_in_the_admin_is_one_version(curator_client):
+    """A save that changes the summary and the topics is one version, whose record has both."""
+    claim = ClaimFactory(summary="Before.")
+    claim.topics.add(TopicFactory(name="Old topic"))
+    new_topic = TopicFactory(name="New topic")
+    claim.refresh_from_db()
+
+    edit_in_admin(curator_client, claim, summary="After.", topics=[str(new_topic.pk)])
+
+    claim.refresh_from_db()
+    assert claim.version == 3
+    latest = claim.history.first()
+    assert latest.version == 3 and latest.summary == "After." and topic_names(latest) == ["New topic"]
+    assert claim.history.filter(version=3).count() == 1
+
+
+def test_changing_topics_through_the_api_is_one_version(django_user_model):
+    """A PATCH of a claim's topics is one new version whose record lists them."""
+    from rest_framework.test import APIClient
+
+    claim = ClaimFactory()
+    TopicFactory(name="Data access", slug="data-access")
+    client = APIClient()
+    client.force_authenticate(member_of(django_user_model, "curator", "carla"))
+
+    response = client.patch(
+        f"/api/claims/{claim.pk}/", {"topics": ["http://testserver/api/topics/data-access/"]}, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    claim.refresh_from_db()
+    assert claim.version == 2 and claim.history.filter(version=2).count() == 1
+    assert topic_names(claim.history.first()) == ["Data access"]
+
+
+def test_deleting_a_topic_is_a_version_of_each_claim_and_restoring_it_links_them_again(superuser_client):
+    """A topic's delete is recorded on its claims; restoring the topic from its history relinks them."""
+    topic = TopicFactory(name="Data access")
+    on_topic, other = ClaimFactory(), ClaimFactory()
+    on_topic.topics.add(topic)
+    other.topics.add(TopicFactory(name="Bans"))
+    topic_pk = topic.pk
+
+    response = superuser_client.post(reverse("admin:claims_topic_delete", args=[topic_pk]), {"post": "yes"})
+
+    assert response.status_code == 302
+    on_topic.refresh_from_db()
+    assert on_topic.version == 3
+    latest = on_topic.history.first()
+    assert topic_names(latest) == [] and "Topic “Data access” deleted" in latest.history_change_reason
+    history_page = page_text(superuser_client.get(reverse("admin:claims_claim_history", args=[on_topic.pk])))
+    assert "Topic “Data access” deleted" in history_page
+
+    record = Topic.history.filter(id=topic_pk, history_type="+").get()
+    url = reverse("admin:claims_topic_simple_history", args=[topic_pk, record.history_id])
+    restored = superuser_client.post(url, form_data(superuser_client.get(url)))
+
+    assert restored.status_code == 302, page_text(restored)
+    assert list(Claim.objects.get(pk=on_topic.pk).topics.values_list("name", flat=True)) == ["Data access"]
+    assert list(other.topics.values_list("name", flat=True)) == ["Bans"]
+    on_topic.refresh_from_db()
+    assert on_topic.version == 4 and topic_names(on_topic.history.first()) == ["Data access"]
+
+
+def test_a_superuser_restores_a_deleted_claim_with_its_topics(superuser_client):
+    """A deleted claim comes back from its history page with its topics, under a new version number."""
+    claim = ClaimFactory(summary="Deleted by mistake.")
+    claim.topics.add(TopicFactory(name="Data access"))
+    pk = claim.pk
+    superuser_client.post(reverse("admin:claims_claim_delete", args=[pk]), {"post": "yes"})
+    assert not Claim.objects.filter(pk=pk).exists()
+
+    history_page = superuser_client.get(reverse("admin:claims_claim_history", args=[pk]))
+    assert history_page.status_code == 200 and "Deleted by mistake." in page_text(history_page)
+    last = Claim.history.filter(id=pk).exclude(history_type="-").order_by("-history_date").first()
+    url = reverse("admin:claims_claim_simple_history", args=[pk, last.history_id])
+    page = superuser_client.get(url)
+    assert "Revert" in page_text(page)
+    response = superuser_client.post(url, form_data(page))
+
+    assert response.status_code == 302, page_text(response)
+    restored = Claim.objects.get(pk=pk)
+    assert restored.summary == "Deleted by mistake."
+    assert list(restored.topics.values_list("name", flat=True)) == ["Data access"]
+    assert restored.version == 3  # versions 1 and 2 were used before the delete
+    record = restored.history.first()
+    assert record.version == 3 and topic_names(record) == ["Data access"]
+    assert record.history_change_reason.startswith("Restored after deletion")
+
+
+@pytest.mark.parametrize("model", ["speaker", "article", "quote", "rebuttal"])
+def test_a_superuser_restores_other_deleted_rows(model, superuser_client):
+    """A deleted speaker, article, quote or rebuttal comes back from its history page."""
+    from claims.tests.factories import QuoteFactory, RebuttalFactory
+
+    row = {
+        "speaker": SpeakerFactory,
+        "article": ArticleFactory,
+        "quote": QuoteFactory,
+        "rebuttal": RebuttalFactory,
+    }[model]()
+    model_class, pk = type(row), row.pk
+    row.delete()
+    record = model_class.history.filter(id=pk, history_type="+").get()
+    opts = model_class._meta
+    url = reverse(f"admin:{opts.app_label}_{model}_simple_history", args=[pk, record.history_id])
+
+    response = superuser_client.post(url, form_data(superuser_client.get(url)))
+
+    assert response.status_code == 302, page_text(response)
+    assert model_class.objects.filter(pk=pk).exists()
+
+
+def test_a_loaded_corpus_has_a_first_record_that_can_be_restored(curator_client):
+    """After load_corpus every curated row has a first record; a claim's loaded values come back from it."""
+    from django.core.management import call_command
+
+    from claims.history import curated_models
+
+    call_command("load_corpus", verbosity=0)
+
+    for model in curated_models():
+        rows = model.objects.count()
+        assert rows and model.history.filter(history_type="+").count() == rows, model
+    claim = Claim.objects.filter(topics__isnull=False).order_by("pk").first()
+    loaded = claim.history.get()
+    assert loaded.version == 1 and topic_names(loaded) == sorted(claim.topics.values_list("name", flat=True))
+    original = claim.summary
+    edit_in_admin(curator_client, claim, summary="An edit after loading.", topics=[])
+
+    url = history_form_url(claim, loaded)
+    response = curator_client.post(url, form_data(curator_client.get(url)))
+
+    assert response.status_code == 302, page_text(response)
+    claim.refresh_from_db()
+    assert claim.summary == original and claim.version == 3
+    assert sorted(claim.topics.values_list("name", flat=True)) == topic_names(loaded)
