@@ -5,6 +5,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router, transaction
 from django.db.models import Count
 from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims import anchoring, history
@@ -49,6 +51,32 @@ class CuratedAdmin(VersionedMixin, SimpleHistoryAdmin):
 
     # A URL typed without a scheme is taken as https (Django 6's default; 5.2 warns otherwise).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    change_list_template = "admin/curated_change_list.html"
+    deleted_list_limit = 200
+
+    def get_urls(self):
+        opts = self.model._meta
+        name = f"{opts.app_label}_{opts.model_name}_deleted"
+        # Before the admin's catch-all "<object_id>/" pattern.
+        return [
+            path("deleted/", self.admin_site.admin_view(self.deleted_view), name=name),
+            *super().get_urls(),
+        ]
+
+    def deleted_view(self, request):
+        """The rows deleted and not brought back, each linking to its history (simple-history's pages)."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        deleted = history.deleted_records(self.model, self.deleted_list_limit)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Deleted {self.model._meta.verbose_name_plural}",
+            "opts": self.model._meta,
+            "deleted": deleted,
+            "shown_limit": self.deleted_list_limit if len(deleted) == self.deleted_list_limit else None,
+            "can_restore": self.has_add_permission(request) and self.has_delete_permission(request),
+        }
+        return TemplateResponse(request, "admin/deleted_rows.html", context)
 
     def history_view(self, request, object_id, extra_context=None):
         if not request.user.has_perm("auth.view_user"):

@@ -10,6 +10,7 @@ simple-history records a row's saves and deletes. This module fills the gaps (do
 Versions are bumped by saving the row normally, so the version counter stays in one place.
 """
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import ManyToManyField, Max
 from django.db.models.signals import post_delete, post_save, pre_delete
@@ -55,6 +56,30 @@ def version_record(instance):
 
 def row_exists(instance):
     return type(instance)._default_manager.filter(pk=instance.pk).exists()
+
+
+def deleted_records(model, limit):
+    """The latest deletion record of each row of model that is gone now, latest first."""
+    pk_name = model._meta.pk.attname
+    records = (
+        model.history.filter(history_type="-")
+        .exclude(**{f"{pk_name}__in": model._default_manager.values("pk")})
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")
+    )
+    latest = {}
+    for record in records.iterator():
+        pk = getattr(record, pk_name)
+        if pk not in latest:
+            record.object_pk = pk
+            try:
+                record.label = str(record.instance)
+            except ObjectDoesNotExist:  # Its name needs a row that is gone too, e.g. a rebuttal's claims.
+                record.label = f"{model._meta.verbose_name} {pk}"
+            latest[pk] = record
+            if len(latest) == limit:
+                break
+    return list(latest.values())
 
 
 def prepare_version(instance, for_display):

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.test import Client
 from django.urls import reverse
 
 from claims.models import Claim, Speaker, Topic
@@ -307,3 +308,25 @@ def test_a_loaded_corpus_has_a_first_record_that_can_be_restored(curator_client)
     claim.refresh_from_db()
     assert claim.summary == original and claim.version == 3
     assert sorted(claim.topics.values_list("name", flat=True)) == topic_names(loaded)
+
+
+def test_deleted_rows_are_listed_with_a_way_back(superuser_client, django_user_model):
+    """The changelist links to its deleted rows; each leads to the history page a superuser restores from."""
+    SpeakerFactory(name="Still here")
+    gone = SpeakerFactory(name="Deleted speaker")
+    superuser_client.post(reverse("admin:claims_speaker_delete", args=[gone.pk]), {"post": "yes"})
+
+    changelist = superuser_client.get(reverse("admin:claims_speaker_changelist")).content.decode()
+    assert reverse("admin:claims_speaker_deleted") in changelist
+    response = superuser_client.get(reverse("admin:claims_speaker_deleted"))
+
+    text = page_text(response)
+    assert "Deleted speaker" in text and "root" in text and "Still here" not in text
+    history_url = reverse("admin:claims_speaker_history", args=[gone.pk])
+    assert history_url in response.content.decode()
+    assert "Deleted speaker" in page_text(superuser_client.get(history_url))
+    reviewer = Client()
+    reviewer.force_login(member_of(django_user_model, "reviewer", "rita"))
+    assert "only a superuser can bring one back" in page_text(
+        reviewer.get(reverse("admin:claims_speaker_deleted"))
+    )
