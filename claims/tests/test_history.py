@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
-from claims.models import Claim, Speaker, Topic
+from claims.models import Claim, Quote, Speaker, Topic
 from claims.tests.admin_pages import form_data, page_text
 from claims.tests.factories import ClaimFactory, SpeakerFactory, TopicFactory
 from sources.tests.factories import ArticleFactory, OutletFactory
@@ -330,3 +330,21 @@ def test_deleted_rows_are_listed_with_a_way_back(superuser_client, django_user_m
     assert "only a superuser can bring one back" in page_text(
         reviewer.get(reverse("admin:claims_speaker_deleted"))
     )
+
+
+def test_a_quote_cannot_come_back_before_its_claim(superuser_client):
+    """Restoring a quote whose claim is deleted too is refused with a form error, not a 500."""
+    from claims.tests.factories import QuoteFactory
+
+    quote = QuoteFactory()
+    claim, quote_pk = quote.claim, quote.pk
+    quote.delete()
+    claim.delete()
+    record = Quote.history.filter(id=quote_pk, history_type="+").get()
+    url = reverse("admin:claims_quote_simple_history", args=[quote_pk, record.history_id])
+
+    response = superuser_client.post(url, form_data(superuser_client.get(url)))
+
+    assert response.status_code == 200
+    assert "Please correct the error below. This field is required. Claim:" in page_text(response)
+    assert not Quote.objects.filter(pk=quote_pk).exists()
