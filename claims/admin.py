@@ -111,16 +111,15 @@ class CuratedAdmin(VersionedMixin, SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST":
-            try:
-                record = self.model.history.get(
-                    **{self.model._meta.pk.attname: unquote(object_id), "history_id": version_id}
-                )
-            except (self.model.history.model.DoesNotExist, ValueError, ValidationError) as error:
-                raise Http404 from error
-            # simple-history checks only the view permission, and would save any user's post.
-            if not self.has_restore_permission(request, record.instance):
-                raise PermissionDenied
+        try:
+            record = self.model.history.get(
+                **{self.model._meta.pk.attname: unquote(object_id), "history_id": version_id}
+            )
+        except (self.model.history.model.DoesNotExist, ValueError, ValidationError) as error:
+            raise Http404 from error  # simple-history's own lookup would be a 500 on "abc".
+        # simple-history checks only the view permission, and would save any user's post.
+        if request.method == "POST" and not self.has_restore_permission(request, record.instance):
+            raise PermissionDenied
         # The admin's own change view is atomic; a revert must be too, for the version lock.
         with transaction.atomic(using=router.db_for_write(self.model)):
             return super().history_form_view(request, object_id, version_id, extra_context)

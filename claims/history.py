@@ -14,6 +14,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import ManyToManyField, Max
 from django.db.models.signals import post_delete, post_save, pre_delete
+from django.utils.text import capfirst
 from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 from simple_history.models import HistoricalRecords
 from simple_history.signals import post_create_historical_record
@@ -133,10 +134,12 @@ class VersionedHistoricalRecords(HistoricalRecords):
                 m2m_model.objects.filter(history=record).delete()
             self.create_historical_record_m2ms(record, instance)
             return
-        label = instance._meta.get_field(attr).verbose_name
-        row = save_new_version(
-            type(instance), instance.pk, f"{label} changed", getattr(instance, "_history_user", None)
+        reason = getattr(
+            instance,
+            "_history_m2m_reason",
+            f"{capfirst(instance._meta.get_field(attr).verbose_name)} changed",
         )
+        row = save_new_version(type(instance), instance.pk, reason, getattr(instance, "_history_user", None))
         if row is not None and hasattr(instance, "version"):
             instance.version = row.version
 
@@ -151,9 +154,9 @@ class VersionedHistoricalRecords(HistoricalRecords):
             pk_set = getattr(related, "_history_cleared_pks", [])
         elif action not in ("post_add", "post_remove"):
             return
-        label = self.cls._meta.get_field(attr).verbose_name
+        reason = f"{capfirst(self.cls._meta.get_field(attr).verbose_name)} changed"
         for pk in sorted(pk_set or []):
-            save_new_version(self.cls, pk, f"{label} changed")
+            save_new_version(self.cls, pk, reason)
 
 
 def keep_record_open(sender, instance, history_instance, **kwargs):
@@ -167,10 +170,11 @@ def record_loaded_row(sender, instance, created, raw=False, **kwargs):
     """A row written by loaddata gets a record too (simple-history skips raw saves)."""
     if not raw:
         return
-    (record,) = sender.history.bulk_history_create(
+    records = sender.history.bulk_history_create(
         [instance], update=not created, default_change_reason="Loaded from a fixture"
     )
-    setattr(instance, OPEN_RECORD, (LOADING, record))
+    if records:  # None when SIMPLE_HISTORY_ENABLED is off.
+        setattr(instance, OPEN_RECORD, (LOADING, records[0]))
 
 
 def remember_topic_claims(sender, instance, **kwargs):
@@ -211,6 +215,7 @@ def topic_saved(sender, instance, created, raw=False, **kwargs):
     if raw or not created:
         return
     for claim in claims_linked_when_deleted(instance.pk):
+        claim._history_m2m_reason = f"Topic “{instance}” restored"
         claim.topics.add(instance)
 
 

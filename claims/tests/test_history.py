@@ -168,7 +168,22 @@ def test_adding_and_removing_topics_in_code_is_a_version_each():
     claim.refresh_from_db()
     assert claim.version == 3
     latest = claim.history.first()
-    assert latest.version == 3 and topic_names(latest) == []
+    assert (
+        latest.version == 3 and topic_names(latest) == [] and latest.history_change_reason == "Topics changed"
+    )
+
+    claim.topics.add(topic)
+    topic.claims.clear()
+    claim.refresh_from_db()
+    assert claim.version == 5 and topic_names(claim.history.first()) == []
+
+
+def test_a_version_page_with_a_malformed_id_is_a_404(superuser_client):
+    """A history version URL with a non-numeric version is a 404, not a 500."""
+    claim = ClaimFactory()
+
+    assert superuser_client.get(f"/admin/claims/claim/{claim.pk}/history/abc/").status_code == 404
+    assert superuser_client.post(f"/admin/claims/claim/{claim.pk}/history/abc/", {}).status_code == 404
 
 
 def test_changing_topics_in_the_admin_is_one_version(curator_client):
@@ -232,7 +247,9 @@ def test_deleting_a_topic_is_a_version_of_each_claim_and_restoring_it_links_them
     assert list(Claim.objects.get(pk=on_topic.pk).topics.values_list("name", flat=True)) == ["Data access"]
     assert list(other.topics.values_list("name", flat=True)) == ["Bans"]
     on_topic.refresh_from_db()
-    assert on_topic.version == 4 and topic_names(on_topic.history.first()) == ["Data access"]
+    latest = on_topic.history.first()
+    assert on_topic.version == 4 and topic_names(latest) == ["Data access"]
+    assert latest.history_change_reason == "Topic “Data access” restored"
 
 
 def test_a_superuser_restores_a_deleted_claim_with_its_topics(superuser_client):
