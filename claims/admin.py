@@ -1,9 +1,15 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router, transaction
 from django.db.models import Count
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
-from claims import anchoring
+from claims import anchoring, history
 from claims.anchoring import AnchorStatus
 from claims.forms import QuoteForm, VersionedForm
 from claims.models import Claim, Quote, Rebuttal, Speaker, Topic
@@ -31,11 +37,46 @@ class VersionedMixin:
         return [*first, (name, {**options, "fields": [*options["fields"], "seen_version"]})]
 
 
+class ReadOnlyForm(forms.BaseForm):
+    """Every field disabled: the browser posts none of them and Django would ignore them."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.disabled = True
+
+
 class CuratedAdmin(VersionedMixin, SimpleHistoryAdmin):
     """History with revert, and optimistic locking when the model has a version."""
 
     # A URL typed without a scheme is taken as https (Django 6's default; 5.2 warns otherwise).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    change_list_template = "admin/curated_change_list.html"
+    deleted_list_limit = 200
+
+    def get_urls(self):
+        opts = self.model._meta
+        name = f"{opts.app_label}_{opts.model_name}_deleted"
+        # Before the admin's catch-all "<object_id>/" pattern.
+        return [
+            path("deleted/", self.admin_site.admin_view(self.deleted_view), name=name),
+            *super().get_urls(),
+        ]
+
+    def deleted_view(self, request):
+        """The rows deleted and not brought back, each linking to its history (simple-history's pages)."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        deleted = history.deleted_records(self.model, self.deleted_list_limit)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Deleted {self.model._meta.verbose_name_plural}",
+            "opts": self.model._meta,
+            "deleted": deleted,
+            "shown_limit": self.deleted_list_limit if len(deleted) == self.deleted_list_limit else None,
+            "can_restore": self.has_add_permission(request) and self.has_delete_permission(request),
+        }
+        return TemplateResponse(request, "admin/deleted_rows.html", context)
 
     def history_view(self, request, object_id, extra_context=None):
         if not request.user.has_perm("auth.view_user"):
@@ -43,7 +84,42 @@ class CuratedAdmin(VersionedMixin, SimpleHistoryAdmin):
             extra_context = {**(extra_context or {}), "admin_user_view": "no-user-page"}
         return super().history_view(request, object_id, extra_context)
 
+    def has_restore_permission(self, request, obj):
+        """Restoring a version changes the row; bringing back a deleted row also undoes a delete."""
+        if obj is None:
+            return False
+        if history.row_exists(obj):
+            return self.has_change_permission(request, obj)
+        return self.has_add_permission(request) and self.has_delete_permission(request, obj)
+
+    def revert_disabled(self, request, obj=None):
+        return super().revert_disabled(request, obj) or not self.has_restore_permission(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if history.version_record(obj) is None:
+            return form
+        history.prepare_version(obj, for_display=request.method != "POST")
+        if self.has_restore_permission(request, obj):
+            return form
+        # A version this user may look at but not restore: every field shown, none submitted.
+        return type(f"ReadOnly{form.__name__}", (ReadOnlyForm, form), {})
+
+    def save_model(self, request, obj, form, change):
+        if history.version_record(obj) is not None:
+            history.prepare_restore(obj)
+        super().save_model(request, obj, form, change)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        try:
+            record = self.model.history.get(
+                **{self.model._meta.pk.attname: unquote(object_id), "history_id": version_id}
+            )
+        except (self.model.history.model.DoesNotExist, ValueError, ValidationError) as error:
+            raise Http404 from error  # simple-history's own lookup would be a 500 on "abc".
+        # simple-history checks only the view permission, and would save any user's post.
+        if request.method == "POST" and not self.has_restore_permission(request, record.instance):
+            raise PermissionDenied
         # The admin's own change view is atomic; a revert must be too, for the version lock.
         with transaction.atomic(using=router.db_for_write(self.model)):
             return super().history_form_view(request, object_id, version_id, extra_context)

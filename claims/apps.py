@@ -6,6 +6,8 @@ class ClaimsConfig(AppConfig):
     verbose_name = "Claims: speakers, claims, quotes and rebuttals"
 
     def ready(self):
+        from claims.history import connect_history_signals
         from claims.versioning import connect_version_counters
 
         connect_version_counters()
+        connect_history_signals()

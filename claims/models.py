@@ -10,6 +10,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from claims import anchoring
+from claims.history import VersionedHistoricalRecords
 from sources.dates import (
     DatePrecision,
     format_with_precision,
@@ -274,7 +275,7 @@ class Claim(models.Model):
     # texts, kept up to date by database triggers so bulk writes cannot leave it stale (0003).
     search_vector = SearchVectorField(null=True, editable=False, serialize=False)
 
-    history = HistoricalRecords(m2m_fields=[topics], excluded_fields=["search_vector"])
+    history = VersionedHistoricalRecords(m2m_fields=[topics], excluded_fields=["search_vector"])
     objects = ClaimQuerySet.as_manager()
 
     class Meta:

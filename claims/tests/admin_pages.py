@@ -20,9 +20,9 @@ class ChangeFormParser(HTMLParser):
         attrs = dict(attrs)
         if tag == "form" and attrs.get("id", "").endswith("_form"):
             self.in_form = True
-        if not self.in_form:
-            return
-        if tag == "input" and attrs.get("name") and not attrs.get("disabled"):
+        if not self.in_form or "disabled" in attrs:
+            return  # A disabled field is not submitted.
+        if tag == "input" and attrs.get("name"):
             kind = attrs.get("type", "text")
             if kind in {"checkbox", "radio"} and "checked" not in attrs:
                 return
