@@ -335,9 +335,12 @@ def test_claim_page_shows_what_a_researcher_needs(client, debate):
     assert "He offered no evidence." in text
     assert "Reported speech, attributed with “Mike Pompeo said on Monday”" in text
     assert f'href="{debate.article.get_absolute_url()}#{debate.allegation_quote.anchor_id}"' in html
+    # Its topics were added after it was made: a version of their own (the history's rule).
+    debate.allegation.refresh_from_db()
+    assert debate.allegation.version == 2
     assert (
         "Pompeo, M. (2020, August 3). TikTok feeds user data directly to the Chinese Communist Party. "
-        "(Version 1) [Allegation]. TikTok claims database." in text
+        "(Version 2) [Allegation]. TikTok claims database." in text
     )
     assert f"http://testserver/claims/{debate.allegation.pk}/" in text
     assert f'href="/api/claims/{debate.allegation.pk}/jsonld/"' in html
