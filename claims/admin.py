@@ -5,8 +5,9 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from claims import anchoring
 from claims.anchoring import AnchorStatus
-from claims.forms import QuoteForm, VersionedForm
+from claims.forms import ClaimForm, QuoteForm, VersionedForm
 from claims.models import Claim, Quote, Rebuttal, Speaker, Topic
+from claims.versions import record_correction
 
 
 class VersionedMixin:
@@ -145,8 +146,24 @@ class ClaimAdmin(CuratedAdmin):
     fieldsets = [
         (None, {"fields": ["summary", "key", "speaker", "claim_type", "topics"]}),
         ("When and where", {"fields": [("said_on", "said_on_precision"), "dating_note", "venue"]}),
-        (None, {"fields": ["note"]}),
+        (None, {"fields": ["note", "correction_note"]}),
     ]
+    form = ClaimForm
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and self.has_change_permission(request, obj):
+            return fieldsets
+        # A new claim has nothing to correct; a read-only page has no note to write.
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "correction_note"]})
+            for name, options in fieldsets
+        ]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change:
+            record_correction(form.instance, form.cleaned_data.get("correction_note"))
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(quote_count=Count("quotes"))

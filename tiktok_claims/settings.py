@@ -165,6 +165,10 @@ REST_FRAMEWORK = {
 # A CSV export over this many rows is refused (400 naming `format`) rather than cut short.
 API_CSV_MAX_ROWS = int(os.environ.get("API_CSV_MAX_ROWS", "100000"))
 
+# /api/changes/ lists a change only once it is this many seconds old (docs/versions.md): longer
+# than a write can take between saving a row and committing (SQLite's lock wait included).
+CHANGES_SETTLE_SECONDS = int(os.environ.get("CHANGES_SETTLE_SECONDS", "10"))
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "TikTok data claims API",
     "DESCRIPTION": (
