@@ -27,9 +27,9 @@ from rest_framework.views import APIView
 from claims.models import Claim, Quote, Rebuttal, Speaker, Topic
 from sources.models import Article, Outlet
 from tiktok_claims.api import JSONRenderer
+from tiktok_claims.paging import MAX_PAGE_SIZE
 
-DEFAULT_PAGE_SIZE = 200
-MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = MAX_PAGE_SIZE
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
 
@@ -151,7 +151,7 @@ def number_unversioned(rows):
                 row["version"] = places[row["sort"][2]]
 
 
-class ChangeSerializer(serializers.Serializer):
+class RecordChangeSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=[kind for kind, *_ in public_types()])
     id = serializers.IntegerField(help_text="The record's database id: with `type`, its identity for ever.")
     version = serializers.IntegerField(
@@ -165,7 +165,7 @@ class ChangeSerializer(serializers.Serializer):
 
 
 class ChangePageSerializer(serializers.Serializer):
-    results = ChangeSerializer(many=True, help_text="Oldest first.")
+    results = RecordChangeSerializer(many=True, help_text="Oldest first.")
     next = serializers.URLField(
         allow_null=True,
         help_text="The changes after these; null when there is nothing newer yet (poll again later).",
@@ -200,7 +200,7 @@ class ChangesView(APIView):
             OpenApiParameter(
                 "page_size",
                 OpenApiTypes.INT,
-                description=f"1 to {MAX_PAGE_SIZE}; {DEFAULT_PAGE_SIZE} by default.",
+                description=f"{DEFAULT_PAGE_SIZE} by default.",
             ),
         ],
         responses=ChangePageSerializer,

@@ -15,7 +15,7 @@ from claims.versions import claim_versions
 from tiktok_claims.api import JSONRenderer, web_url
 
 
-class ChangeSerializer(serializers.Serializer):
+class FieldChangeSerializer(serializers.Serializer):
     field = serializers.CharField(help_text="The claim's field, as the claim's API representation names it.")
     label = serializers.CharField(help_text="The field as the versions page names it.")
     old = serializers.CharField(help_text="The value before, as a reader sees it (related rows by name).")
@@ -51,7 +51,9 @@ class VersionSerializer(serializers.Serializer):
         allow_null=True, help_text="The public note when this edit corrected an error; null for a plain edit."
     )
     web_url = serializers.URLField(allow_null=True, help_text="This version's citable page.")
-    changes = ChangeSerializer(many=True, help_text="What changed since the version before, field by field.")
+    changes = FieldChangeSerializer(
+        many=True, help_text="What changed since the version before, field by field."
+    )
     state = VersionStateSerializer(help_text="The claim as this version left it.")
 
 

@@ -210,8 +210,8 @@ def test_a_bad_cursor_is_a_400_naming_since(client, value):
 
 
 def test_a_bad_page_size_is_a_400_naming_it(client):
-    """page_size outside 1 to 1000 is a 400 naming page_size."""
-    assert "page_size" in client.get("/api/changes/?page_size=5000").json()
+    """page_size outside 1 to 200 is a 400 naming page_size."""
+    assert "page_size" in client.get("/api/changes/?page_size=201").json()
 
 
 @pytest.mark.skipif(
