@@ -5,8 +5,11 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from claims.models import Claim, Correction
+from claims.tests import test_browser
 from claims.tests.admin_pages import form_data, page_text
 from claims.tests.factories import ClaimFactory, SpeakerFactory, TopicFactory
+from claims.tests.test_browser import SCREENSHOTS, WIDTHS, serious_violations
+from claims.versions import record_correction
 
 pytestmark = pytest.mark.django_db
 
@@ -256,3 +259,45 @@ def test_a_new_claim_through_the_api_cannot_carry_a_correction_note(api_curator_
 
     assert response.status_code == 400
     assert "correction_note" in response.json()
+
+
+# In the browser
+
+browser_pages = test_browser.pages  # the `pages` fixture: one page per viewport width
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_versions_page_in_chromium_shows_changes_passes_axe_and_fits_a_phone(live_server, browser_pages, curator):
+    """In Chromium: the versions page shows old -> new and the correction, links each version, passes axe."""
+    claim = ClaimFactory(summary="TikTok includes facial patterns in the data.", speaker__name="Mike Pompeo")
+    claim.summary, claim.venue = "TikTok could collect facial patterns.", "Fox News"
+    claim._history_user = curator
+    claim.save()
+    record_correction(claim, NOTE)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    problems = []
+    for width_name, page in browser_pages.items():
+        page.goto(f"{live_server.url}/claims/{claim.pk}/versions/")
+        assert "Versions of “TikTok could collect facial patterns.”" in page.locator("h1").inner_text()
+        summary_row = page.locator("#version-2 tr", has_text="Summary")
+        assert summary_row.locator("del").inner_text() == "TikTok includes facial patterns in the data."
+        assert summary_row.locator("ins").inner_text() == "TikTok could collect facial patterns."
+        assert NOTE in page.locator("#version-2 .correction").inner_text()
+        assert "carla" not in page.content()
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        if overflow > 0:
+            problems.append(f"versions page at {width_name}: {overflow}px wider than the screen")
+        problems += [f"versions page at {width_name}: {violation}" for violation in serious_violations(page)]
+        page.screenshot(path=SCREENSHOTS / f"claim-versions-{WIDTHS[width_name]}.png", full_page=True)
+    page = browser_pages["desktop"]
+    page.get_by_role("link", name="Version 1").click()
+    assert page.locator("h1").inner_text() == "TikTok includes facial patterns in the data."
+    problems += [f"version page: {violation}" for violation in serious_violations(page)]
+    page.goto(f"{live_server.url}/claims/{claim.pk}/")
+    assert NOTE in page.locator(".correction").inner_text()
+    page.get_by_role("link", name="Every version, and what changed").click()
+    assert page.url.endswith(f"/claims/{claim.pk}/versions/")
+    assert problems == []
