@@ -182,8 +182,8 @@ class ChangesView(APIView):
 
     Follow `next` until `results` is empty: applying each change in order (fetch `url` on
     created/changed, drop the record on deleted) leaves an exact mirror of the database. Keep the
-    last `next` and ask it again later for what changed since. A change appears once it is
-    settled (`settled_until`), a few seconds after it is saved. Example:
+    URL that answered the empty page and ask it again later for what changed since. A change
+    appears once it is settled (`settled_until`), a few seconds after it is saved. Example:
     `GET /api/changes/?page_size=100`, then the `next` link it answers with.
     """
 

@@ -268,7 +268,9 @@ browser_pages = test_browser.pages  # the `pages` fixture: one page per viewport
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_versions_page_in_chromium_shows_changes_passes_axe_and_fits_a_phone(live_server, browser_pages, curator):
+def test_versions_page_in_chromium_shows_changes_passes_axe_and_fits_a_phone(
+    live_server, browser_pages, curator
+):
     """In Chromium: the versions page shows old -> new and the correction, links each version, passes axe."""
     claim = ClaimFactory(summary="TikTok includes facial patterns in the data.", speaker__name="Mike Pompeo")
     claim.summary, claim.venue = "TikTok could collect facial patterns.", "Fox News"
