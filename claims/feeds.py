@@ -16,7 +16,7 @@ FEED_ENTRIES = 50
 HISTORY_CHUNK = 500
 
 
-def recently_changed(claims, limit=FEED_ENTRIES):
+def recently_changed(claims, limit=FEED_ENTRIES, filtered=True):
     """The claims of a queryset that changed last, newest change first, with `modified` set.
 
     Read from the history table's date index, not by sorting every claim by its last change; the
@@ -24,11 +24,11 @@ def recently_changed(claims, limit=FEED_ENTRIES):
     the corpus without a history record).
     """
     modified = {}
-    records = (
-        Claim.history.filter(id__in=claims.order_by().values("pk"), history_type__in=["+", "~"])
-        .order_by("-history_date", "-history_id")
-        .values_list("id", "history_date")
-    )
+    records = Claim.history.filter(history_type__in=["+", "~"])
+    if filtered:
+        # Unfiltered, the date index alone serves; a claim deleted since drops out below.
+        records = records.filter(id__in=claims.order_by().values("pk"))
+    records = records.order_by("-history_date", "-history_id").values_list("id", "history_date")
     offset = 0
     while len(modified) < limit:
         chunk = list(records[offset : offset + HISTORY_CHUNK])
@@ -96,7 +96,8 @@ class ClaimFeed(Feed):
         return reverse("claims:claim-feed") + obj.suffix()
 
     def items(self, obj):
-        return recently_changed(obj.filterset.qs)
+        filtered = any(obj.filterset.form.cleaned_data.get(name) for name in obj.filterset.filters)
+        return recently_changed(obj.filterset.qs, filtered=filtered)
 
     def item_title(self, claim):
         return claim.summary

@@ -40,6 +40,15 @@ def test_claim_feed_lists_claims_latest_changed_first(client):
     assert "Version 2." in feed.entries[0].summary
 
 
+def test_claim_feed_leaves_out_a_deleted_claim(client):
+    """A claim deleted after its last change is not in the feed, filtered or not."""
+    kept, gone = ClaimFactory(summary="Kept."), ClaimFactory(summary="Gone.")
+    gone.delete()
+
+    for url in ["/claims/feed/", f"/claims/feed/?speaker={kept.speaker.slug}"]:
+        assert [entry.title for entry in parsed(client.get(url)).entries] == ["Kept."]
+
+
 def test_claim_feed_takes_the_claim_list_filters(client):
     """/claims/feed/?speaker=mike-pompeo follows one speaker; filters combine as on /claims/."""
     pompeo = SpeakerFactory(name="Mike Pompeo", slug="mike-pompeo")
