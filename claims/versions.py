@@ -70,7 +70,13 @@ class Version:
         return reverse("claims:claim-version", args=[self.claim_id, self.number])
 
 
+# The largest id a database column holds; a larger one in a URL is an id never used, not a 500.
+MAX_ID = 2**63 - 1
+
+
 def history_records(claim_id):
+    if claim_id > MAX_ID:
+        raise Http404("No claim has this id.")
     return list(
         Claim.history.filter(id=claim_id)
         .select_related("history_user")
@@ -193,6 +199,8 @@ def record_correction(claim, note):
 
 def deletion_record(claim_id):
     """The claim's deletion record when its last record is one, else None."""
+    if claim_id > MAX_ID:
+        return None
     last = Claim.history.filter(id=claim_id).order_by("-history_date", "-history_id").first()
     return last if last is not None and last.history_type == "-" else None
 

@@ -303,3 +303,11 @@ def test_versions_page_in_chromium_shows_changes_passes_axe_and_fits_a_phone(
     page.get_by_role("link", name="Every version, and what changed").click()
     assert page.url.endswith(f"/claims/{claim.pk}/versions/")
     assert problems == []
+
+
+@pytest.mark.parametrize(
+    "url", ["/claims/{huge}/versions/", "/claims/{huge}/versions/{huge}/", "/api/claims/{huge}/versions/"]
+)
+def test_an_id_too_large_for_the_database_is_a_404(client, url):
+    """An id past the database's integers is an unknown claim (404), not a 500."""
+    assert client.get(url.format(huge=10**20)).status_code == 404
