@@ -1,6 +1,7 @@
 """Atom feeds: claims as they change, with every /claims/ filter, and corrections (docs/versions.md)."""
 
 import datetime
+import re
 
 from django.contrib.syndication.views import Feed
 from django.http import HttpResponseBadRequest
@@ -12,6 +13,14 @@ from claims.models import Claim, Correction
 from claims.versions import claim_summaries
 
 FEED_ENTRIES = 50
+# Characters XML 1.0 cannot carry at all (a curated text may hold one): dropped from feeds.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text):
+    return NOT_XML.sub("", text)
+
+
 # History records read at a time while looking for the most recently changed distinct claims.
 HISTORY_CHUNK = 500
 
@@ -100,10 +109,10 @@ class ClaimFeed(Feed):
         return recently_changed(obj.filterset.qs, filtered=filtered)
 
     def item_title(self, claim):
-        return claim.summary
+        return xml_text(claim.summary)
 
     def item_description(self, claim):
-        return f"{claim.speaker.name}, {claim.said_on_display}. Version {claim.version}."
+        return xml_text(f"{claim.speaker.name}, {claim.said_on_display}. Version {claim.version}.")
 
     def item_link(self, claim):
         return claim.get_absolute_url()
@@ -112,7 +121,7 @@ class ClaimFeed(Feed):
         return claim.modified
 
     def item_author_name(self, claim):
-        return claim.speaker.name
+        return xml_text(claim.speaker.name)
 
 
 class CorrectionFeed(Feed):
@@ -137,10 +146,12 @@ class CorrectionFeed(Feed):
         return corrections
 
     def item_title(self, correction):
-        return f"Corrected: {correction.summary}"
+        return xml_text(f"Corrected: {correction.summary}")
 
     def item_description(self, correction):
-        return f"Corrected on {correction.created.day} {correction.created:%B %Y}: {correction.note}"
+        return xml_text(
+            f"Corrected on {correction.created.day} {correction.created:%B %Y}: {correction.note}"
+        )
 
     def item_link(self, correction):
         return correction.get_absolute_url()

@@ -257,3 +257,15 @@ def test_a_write_still_uncommitted_holds_back_the_changes_after_it(client, settl
     assert held_back["results"] == []
     slow = Claim.objects.get(summary="Saved first, committed last.")
     assert [(c["type"], c["id"]) for c in later] == [("claim", slow.pk), ("claim", quick.pk)]
+
+
+def test_feeds_drop_characters_xml_cannot_carry(client):
+    """A control character in a summary or note is dropped from the feeds, not a 500."""
+    claim = ClaimFactory(summary="Vertical\x0btab.")
+    record_correction(claim, "Form\x0cfeed.")
+
+    claims = parsed(client.get("/claims/feed/"))
+    corrections = parsed(client.get("/corrections/feed/"))
+
+    assert claims.entries[0].title == "Verticaltab."
+    assert "Formfeed." in corrections.entries[0].summary
