@@ -269,3 +269,26 @@ def test_feeds_drop_characters_xml_cannot_carry(client):
 
     assert claims.entries[0].title == "Verticaltab."
     assert "Formfeed." in corrections.entries[0].summary
+
+
+@pytest.mark.parametrize("edits", [2, 20])
+def test_feeds_and_changes_keep_their_query_budget_as_rows_grow(
+    client, django_assert_max_num_queries, settled_at_once, edits
+):
+    """The feeds and a page of changes run a fixed number of queries, however many rows changed."""
+    topic = TopicFactory()
+    for _ in range(edits):
+        quote = QuoteFactory()
+        quote.claim.topics.add(topic)
+        record_correction(quote.claim, "A note.")
+        topic.description += "x"
+        topic.save()
+    for url, budget in [
+        ("/claims/feed/", 3),
+        ("/claims/feed/?topic=" + topic.slug, 5),
+        ("/corrections/feed/", 2),
+        # Seven history tables, the places of outlets' and topics' records, PostgreSQL's open writes.
+        ("/api/changes/", 10),
+    ]:
+        with django_assert_max_num_queries(budget):
+            assert client.get(url).status_code == 200

@@ -311,3 +311,24 @@ def test_versions_page_in_chromium_shows_changes_passes_axe_and_fits_a_phone(
 def test_an_id_too_large_for_the_database_is_a_404(client, url):
     """An id past the database's integers is an unknown claim (404), not a 500."""
     assert client.get(url.format(huge=10**20)).status_code == 404
+
+
+@pytest.mark.parametrize("edits", [2, 20])
+def test_versions_pages_keep_their_query_budget_as_versions_grow(
+    client, django_assert_max_num_queries, edits
+):
+    """A claim's versions (page and API) and /corrections/ run a fixed number of queries."""
+    claim = ClaimFactory()
+    for number in range(edits):
+        claim.topics.add(TopicFactory())
+        claim.summary = f"Edit {number}."
+        claim.save()
+        record_correction(claim, f"Correction {number}.")
+    for url, budget in [
+        (f"/claims/{claim.pk}/versions/", 8),
+        (f"/claims/{claim.pk}/versions/2/", 8),
+        (f"/api/claims/{claim.pk}/versions/", 8),
+        ("/corrections/", 3),
+    ]:
+        with django_assert_max_num_queries(budget):
+            assert client.get(url).status_code == 200
