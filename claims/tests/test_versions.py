@@ -332,3 +332,15 @@ def test_versions_pages_keep_their_query_budget_as_versions_grow(
     ]:
         with django_assert_max_num_queries(budget):
             assert client.get(url).status_code == 200
+
+
+def test_version_and_modified_are_the_same_on_the_fast_path_and_the_serializer(client, edited_claim):
+    """With history present, the list's `version` and `modified` equal ClaimSerializer's, key for key."""
+    from claims.tests.test_api import serialized
+
+    ClaimFactory()  # created, never edited: version 1
+    body = client.get("/api/claims/?expand=speaker").json()["results"]
+
+    assert body == serialized("/api/claims/?expand=speaker", {"speaker"})
+    assert sorted(claim["version"] for claim in body) == [1, 2]
+    assert all(claim["modified"] for claim in body)
