@@ -165,6 +165,11 @@ class ClaimAdmin(CuratedAdmin):
         if change:
             record_correction(form.instance, form.cleaned_data.get("correction_note"))
 
+    def delete_model(self, request, obj):
+        # The public reason the tombstone gives (its own confirmation page has the field).
+        obj._change_reason = request.POST.get("deletion_reason", "").strip()[:100] or None
+        super().delete_model(request, obj)
+
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(quote_count=Count("quotes"))
 

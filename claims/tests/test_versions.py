@@ -168,6 +168,21 @@ def test_a_deleted_claim_leaves_a_410_tombstone_saying_what_it_was(client, super
     assert client.get(f"/claims/{claim.pk}/versions/1/").status_code == 200
 
 
+def test_a_reason_given_on_the_admins_delete_page_is_the_tombstones(client, superuser):
+    """The superuser's reason, typed on the delete confirmation, is what the 410 page says."""
+    claim = ClaimFactory()
+    client.force_login(superuser)
+    url = reverse("admin:claims_claim_delete", args=[claim.pk])
+    assert "Public reason for the removal" in page_text(client.get(url))
+    client.post(url, {"post": "yes", "deletion_reason": "A duplicate of claim 3"})
+    client.logout()
+
+    response = client.get(f"/claims/{claim.pk}/")
+
+    assert response.status_code == 410
+    assert "A duplicate of claim 3." in page_text(response)
+
+
 def test_a_tombstone_gives_the_deletions_reason(client):
     """The reason recorded with a deletion is the tombstone's."""
     claim = ClaimFactory()
