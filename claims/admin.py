@@ -11,8 +11,9 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from claims import anchoring, history
 from claims.anchoring import AnchorStatus
-from claims.forms import QuoteForm, VersionedForm
+from claims.forms import ClaimForm, QuoteForm, VersionedForm
 from claims.models import Claim, Quote, Rebuttal, Speaker, Topic
+from claims.versions import record_correction
 
 
 class VersionedMixin:
@@ -224,8 +225,29 @@ class ClaimAdmin(CuratedAdmin):
             "When and where",
             {"fields": [("said_on", "said_on_precision", "said_earliest"), "dating_note", "venue"]},
         ),
-        (None, {"fields": ["note"]}),
+        (None, {"fields": ["note", "correction_note"]}),
     ]
+    form = ClaimForm
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and self.has_change_permission(request, obj):
+            return fieldsets
+        # A new claim has nothing to correct; a read-only page has no note to write.
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "correction_note"]})
+            for name, options in fieldsets
+        ]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change:
+            record_correction(form.instance, form.cleaned_data.get("correction_note"))
+
+    def delete_model(self, request, obj):
+        # The public reason the tombstone gives (its own confirmation page has the field).
+        obj._change_reason = request.POST.get("deletion_reason", "").strip()[:100] or None
+        super().delete_model(request, obj)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(quote_count=Count("quotes"))

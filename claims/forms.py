@@ -99,3 +99,17 @@ class QuoteForm(VersionedForm):
         except anchoring.AnchorError as error:
             raise ValidationError({"occurrence": str(error)}) from error
         return cleaned_data
+
+
+class ClaimForm(forms.ModelForm):
+    """The claim's admin form, with the public correction note a save may carry (docs/versions.md)."""
+
+    correction_note = forms.CharField(
+        label="Correction note",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Public. When this edit corrects an error, say what was wrong: the claim's page will "
+        "show “Corrected on <date>: <note>” and /corrections/ will list it. Leave it empty for a plain "
+        "fix, such as a typo.",
+    )

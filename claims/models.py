@@ -7,6 +7,7 @@ from django.db import connections, models
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from claims import anchoring
@@ -425,3 +426,28 @@ class Rebuttal(models.Model):
     def clean(self):
         if self.rebutting_claim_id and self.rebutting_claim_id == self.rebutted_claim_id:
             raise ValidationError({"rebutted_claim": "A claim cannot rebut itself."})
+
+
+class Correction(models.Model):
+    """A public note that the edit making one version of a claim corrected an error (docs/versions.md)."""
+
+    # No database constraint and nothing done on delete: a correction outlives its claim, so the
+    # tombstone and /corrections/ still show it.
+    claim = models.ForeignKey(
+        Claim, on_delete=models.DO_NOTHING, db_constraint=False, related_name="corrections"
+    )
+    version = models.PositiveIntegerField(help_text="The claim's version this edit made.")
+    note = models.TextField(help_text="Public: what was wrong and what it says now.")
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "version"], name="correction_unique_per_claim_version")
+        ]
+
+    def __str__(self):
+        return f"Correction of claim {self.claim_id}, version {self.version}"
+
+    def get_absolute_url(self):
+        return reverse("claims:claim-version", args=[self.claim_id, self.version])

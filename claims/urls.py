@@ -1,12 +1,17 @@
 from django.urls import path
 
-from claims import views
+from claims import feeds, versions, views
 
 app_name = "claims"
 
 urlpatterns = [
     path("claims/", views.ClaimListView.as_view(), name="claim-list"),
     path("claims/<int:pk>/", views.ClaimDetailView.as_view(), name="claim-detail"),
+    path("claims/feed/", feeds.ClaimFeed(), name="claim-feed"),
+    path("claims/<int:pk>/versions/", versions.versions_page, name="claim-versions"),
+    path("claims/<int:pk>/versions/<int:number>/", versions.version_page, name="claim-version"),
+    path("corrections/", versions.corrections_page, name="corrections"),
+    path("corrections/feed/", feeds.CorrectionFeed(), name="correction-feed"),
     path("speakers/", views.SpeakerListView.as_view(), name="speaker-list"),
     path("speakers/<slug:slug>/", views.SpeakerDetailView.as_view(), name="speaker-detail"),
     path("timeline/", views.timeline, name="timeline"),

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.generic import DetailView, ListView
 
+from claims import versions
 from claims.citations import claim_citation
 from claims.facets import claim_facets
 from claims.filters import ClaimFilterSet, ranked_unless_too_many
@@ -188,6 +189,12 @@ class ClaimDetailView(DetailView):
     queryset = Claim.objects.select_related("speaker__affiliation").prefetch_related(
         "topics", Prefetch("quotes", queryset=Quote.objects.select_related("article__outlet"))
     )
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            return versions.tombstone(request, kwargs["pk"])  # 410 for a deleted claim, else 404
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

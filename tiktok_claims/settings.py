@@ -176,12 +176,23 @@ REST_FRAMEWORK = {
 # A CSV export over this many rows is refused (400 naming `format`) rather than cut short.
 API_CSV_MAX_ROWS = int(os.environ.get("API_CSV_MAX_ROWS", "100000"))
 
+# /api/changes/ lists a change only once it is this many seconds old (docs/versions.md): longer
+# than a write can take between saving a row and committing (SQLite's lock wait included).
+CHANGES_SETTLE_SECONDS = int(os.environ.get("CHANGES_SETTLE_SECONDS", "10"))
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "TikTok data claims API",
     "DESCRIPTION": (
         "Who said what, when, about whether TikTok hands US users' data to the Chinese state; "
         "who rebutted whom; each claim anchored to the exact words of its source article. "
-        "Anyone reads; writes need a token or session with the model permission."
+        "Anyone reads; writes need a token or session with the model permission.\n\n"
+        "Versions and changes: every claim has `version` and `modified`, and its versions (what "
+        "changed, old -> new, and correction notes) at `/api/claims/{id}/versions/`, e.g. "
+        "`/api/claims/12/versions/`; a write marks itself a correction with `correction_note`. "
+        "`/api/changes/` lists every create, change and delete, oldest first: follow `next` from "
+        "`/api/changes/` until a page is empty to hold an exact mirror. Atom feeds of the same: "
+        "`/claims/feed/` (takes the claim filters, e.g. `/claims/feed/?speaker=mike-pompeo`) and "
+        "`/corrections/feed/`."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

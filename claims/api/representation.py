@@ -3,14 +3,18 @@
 from collections import defaultdict
 
 from django.db.models import Q
+from rest_framework import serializers
 
 from claims import anchoring
 from claims.models import Claim, Quote, Rebuttal, Speaker
+from claims.versions import last_modified
 from sources.dates import iso_with_precision
 from sources.models import Article
 from tiktok_claims.api import Links, parse_expand
 
 CLAIM_EXPANDABLE = ("speaker", "quotes", "topics")
+# The serializer's own date-time format, so `modified` reads the same on both paths.
+MODIFIED = serializers.DateTimeField()
 
 CLAIM_FIELDS = [
     "id",
@@ -24,6 +28,7 @@ CLAIM_FIELDS = [
     "dating_note",
     "venue",
     "note",
+    "version",
 ]
 
 
@@ -61,6 +66,7 @@ class ClaimRepresentation:
         quotes, articles = self.quotes(ids)
         topics = self.topics(ids)
         made, received = rebuttals_of(ids)
+        modified = last_modified(ids)
         rebuts = {claim_id: [self.claim_url(other) for (other,) in rows] for claim_id, rows in made.items()}
         rebutted_by = {
             claim_id: [self.claim_url(other) for (other,) in rows] for claim_id, rows in received.items()
@@ -89,6 +95,10 @@ class ClaimRepresentation:
                 "articles": [self.article_url(slug) for slug in articles[row["id"]]],
                 "rebuts": rebuts.get(row["id"], []),
                 "rebutted_by": rebutted_by.get(row["id"], []),
+                "version": row["version"],
+                "modified": MODIFIED.to_representation(modified[row["id"]])
+                if row["id"] in modified
+                else None,
             }
             for row in rows
         ]

@@ -11,6 +11,7 @@ from rest_framework.reverse import reverse as api_reverse
 from rest_framework.utils.urls import replace_query_param
 
 from claims.models import Claim, Quote, Rebuttal, Speaker, Topic
+from claims.versions import last_modified, record_correction
 from sources.models import Article
 from tiktok_claims.api import WebUrlField, error_messages, web_url
 
@@ -168,6 +169,20 @@ class ClaimSerializer(ModelCleanMixin, serializers.ModelSerializer):
     articles = serializers.SerializerMethodField(help_text="The articles that report this claim.")
     rebuts = serializers.SerializerMethodField(help_text="The claims this claim rebuts.")
     rebutted_by = serializers.SerializerMethodField(help_text="The claims that rebut this claim.")
+    version = serializers.IntegerField(
+        read_only=True, help_text="Counts every save; its versions are at /api/claims/<id>/versions/."
+    )
+    modified = serializers.SerializerMethodField(
+        help_text="When the claim last changed; null for a claim loaded from the corpus and never edited."
+    )
+    correction_note = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="On a change: a public note that this edit corrects an error (shown on the claim's page "
+        "and /corrections/, stored with the version this write makes). Leave it out for a plain fix.",
+    )
 
     class Meta:
         model = Claim
@@ -192,8 +207,33 @@ class ClaimSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "articles",
             "rebuts",
             "rebutted_by",
+            "version",
+            "modified",
+            "correction_note",
         ]
         validators = []
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_modified(self, claim):
+        modified = last_modified([claim.pk]).get(claim.pk)
+        return serializers.DateTimeField().to_representation(modified) if modified else None
+
+    def validate_correction_note(self, value):
+        if value.strip() and self.instance is None:
+            raise serializers.ValidationError(
+                "A new claim has nothing to correct: leave correction_note out."
+            )
+        return value
+
+    def create(self, validated_data):
+        validated_data.pop("correction_note", None)
+        return super().create(validated_data)
+
+    def update(self, instance, validated_data):
+        note = validated_data.pop("correction_note", "")
+        claim = super().update(instance, validated_data)
+        record_correction(claim, note)
+        return claim
 
     @extend_schema_field(LINK_LIST)
     def get_quotes(self, claim):

@@ -149,9 +149,7 @@ class ClaimViewSet(CitationFormatsMixin, ApiViewMixin, viewsets.ModelViewSet):
         # As get_object() (filters apply to an item too), without building the instance; the
         # permissions have no per-object rule to check.
         claims = list(
-            self.filter_queryset(Claim.objects.all())
-            .filter(pk=self.kwargs["pk"])
-            .values(*CLAIM_FIELDS, "version")
+            self.filter_queryset(Claim.objects.all()).filter(pk=self.kwargs["pk"]).values(*CLAIM_FIELDS)
         )
         if not claims:
             raise Http404("No Claim matches the given query.")

@@ -434,8 +434,9 @@ def test_url_without_trailing_slash_redirects(client):
 @pytest.mark.parametrize(
     ("path", "budget"),
     [
-        ("/api/claims/", 6),
-        ("/api/claims/?expand=speaker,quotes,topics", 7),
+        # ... and one for each claim's last change (`modified`, from the history table).
+        ("/api/claims/", 7),
+        ("/api/claims/?expand=speaker,quotes,topics", 8),
         ("/api/quotes/", 2),
         ("/api/quotes/?expand=article", 2),
         ("/api/rebuttals/", 2),

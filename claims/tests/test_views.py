@@ -790,7 +790,7 @@ def test_detail_pages_keep_their_query_budget_as_rows_grow(client, django_assert
         claim.topics.add(TopicFactory())
         SpeakerFactory(affiliation=speaker)
     QuoteFactory(claim=claim, article=article, text="a spokesperson said")
-    pinned(django_assert_max_num_queries, client, claim.get_absolute_url(), 6)
+    pinned(django_assert_max_num_queries, client, claim.get_absolute_url(), 7)  # 7th: its corrections
     # Speaker, members, the page's count, its claims and their rebuttal counts, both rebuttal lists.
     pinned(django_assert_max_num_queries, client, speaker.get_absolute_url(), 7)
     pinned(django_assert_max_num_queries, client, article.get_absolute_url(), 2)
