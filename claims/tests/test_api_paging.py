@@ -177,5 +177,6 @@ def test_an_ordering_asked_for_is_kept_and_named(client, rank_cap):
 def test_a_search_is_counted_once(client, rank_cap, django_assert_max_num_queries, count):
     """Ranked or not, a search page runs the list's usual queries: the count is not run twice."""
     data_claims(count)
-    with django_assert_max_num_queries(6):
+    # The page's claims, speakers, topics, quotes, articles, rebuttals, and each claim's last change.
+    with django_assert_max_num_queries(7):
         searched(client)
