@@ -1,5 +1,7 @@
 """Claims as schema.org `Claim` JSON-LD and quotes as W3C Web Annotations."""
 
+from django.urls import reverse
+
 from claims.models import SpeakerKind
 from sources.dates import iso_with_precision
 
@@ -74,14 +76,28 @@ def claim_jsonld(claim, request):
     return node
 
 
-def quote_annotation(quote, request):
-    """A quote as a W3C Web Annotation on its article; needs quote.article and quote.claim."""
+# Who made the annotations: the curators, as a body (their names are not published).
+ANNOTATION_CREATOR_NAME = "The TikTok claims database curators"
+
+
+def quote_annotation(quote, request, created=None):
+    """A quote as a W3C Web Annotation on its article's plain text; needs quote.article and quote.claim.
+
+    The selectors count in the article's stored text, so the target's source is that text as
+    text/plain (byte for byte), and the HTML page that shows it is the target's scope.
+    created: when the quote was first recorded (its earliest history row), if known.
+    """
     text = quote.article.text
-    return {
+    annotation = {
         "@context": WEB_ANNOTATION_CONTEXT,
-        "id": absolute_url(request, quote.get_absolute_url()),
+        "id": absolute_url(request, reverse("api:quote-annotation", args=[quote.pk])),
         "type": "Annotation",
         "motivation": "identifying",
+        "creator": {
+            "type": "Organization",
+            "name": ANNOTATION_CREATOR_NAME,
+            "homepage": absolute_url(request, "/"),
+        },
         "body": {
             "type": "SpecificResource",
             "purpose": "identifying",
@@ -89,7 +105,12 @@ def quote_annotation(quote, request):
         },
         "target": {
             "type": "SpecificResource",
-            "source": absolute_url(request, quote.article.get_absolute_url()),
+            "source": {
+                "id": absolute_url(request, quote.article.get_text_url()),
+                "type": "Text",
+                "format": "text/plain",
+            },
+            "scope": absolute_url(request, quote.article.get_absolute_url()),
             "selector": [
                 {
                     "type": "TextQuoteSelector",
@@ -101,3 +122,6 @@ def quote_annotation(quote, request):
             ],
         },
     }
+    if created is not None:
+        annotation["created"] = created.isoformat(timespec="seconds")
+    return annotation

@@ -259,8 +259,10 @@ class QuoteViewSet(ApiViewMixin, viewsets.ModelViewSet):
         pagination_class=None,
     )
     def annotation(self, request, pk=None):
-        """This quote as a W3C Web Annotation on its article."""
-        return Response(quote_annotation(self.get_object(), request), content_type="application/ld+json")
+        """This quote as a W3C Web Annotation on the plain text of its article."""
+        quote = self.get_object()
+        created = quote.history.order_by("history_date").values_list("history_date", flat=True).first()
+        return Response(quote_annotation(quote, request, created), content_type="application/ld+json")
 
 
 @extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]))

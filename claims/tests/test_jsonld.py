@@ -1,4 +1,6 @@
 import datetime
+import json
+from pathlib import Path
 
 import pytest
 from django.test import RequestFactory
@@ -28,30 +30,10 @@ CONTEXTS = {
             "sameAs": {"@id": "http://schema.org/sameAs", "@type": "@id"},
         }
     },
-    "http://www.w3.org/ns/anno.jsonld": {
-        "@context": {
-            "oa": OA,
-            "xsd": "http://www.w3.org/2001/XMLSchema#",
-            "id": {"@id": "@id", "@type": "@id"},
-            "type": {"@id": "@type", "@type": "@id"},
-            "Annotation": "oa:Annotation",
-            "SpecificResource": "oa:SpecificResource",
-            "TextQuoteSelector": "oa:TextQuoteSelector",
-            "TextPositionSelector": "oa:TextPositionSelector",
-            "identifying": "oa:identifying",
-            "body": {"@type": "@id", "@id": "oa:hasBody"},
-            "target": {"@type": "@id", "@id": "oa:hasTarget"},
-            "source": {"@type": "@id", "@id": "oa:hasSource"},
-            "selector": {"@type": "@id", "@id": "oa:hasSelector"},
-            "motivation": {"@type": "@vocab", "@id": "oa:motivatedBy"},
-            "purpose": {"@type": "@vocab", "@id": "oa:hasPurpose"},
-            "exact": "oa:exact",
-            "prefix": "oa:prefix",
-            "suffix": "oa:suffix",
-            "start": {"@id": "oa:start", "@type": "xsd:nonNegativeInteger"},
-            "end": {"@id": "oa:end", "@type": "xsd:nonNegativeInteger"},
-        }
-    },
+    # The W3C Web Annotation context, as published.
+    "http://www.w3.org/ns/anno.jsonld": json.loads(
+        (Path(__file__).parent / "contexts" / "anno.jsonld").read_text()
+    ),
 }
 
 
@@ -130,7 +112,10 @@ def test_quote_annotation_expands_to_a_web_annotation_with_both_selectors():
 
     assert node["@type"] == [OA + "Annotation"]
     [target] = node[OA + "hasTarget"]
-    assert target[OA + "hasSource"] == [{"@id": f"http://testserver/articles/{article.slug}/"}]
+    [source] = target[OA + "hasSource"]
+    assert source["@id"] == f"http://testserver/articles/{article.slug}/text.txt"
+    assert source["@type"] == ["http://purl.org/dc/dcmitype/Text"]
+    assert target[OA + "hasScope"] == [{"@id": f"http://testserver/articles/{article.slug}/"}]
     quote_selector, position_selector = target[OA + "hasSelector"]
     assert quote_selector["@type"] == [OA + "TextQuoteSelector"]
     assert quote_selector[OA + "exact"] == [{"@value": "the app could be used to collect data"}]

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from claims.models import Quote
 from sources.models import Article
 
 CORPUS_FIXTURE = settings.BASE_DIR / "fixtures" / "corpus.json"
@@ -21,3 +22,6 @@ class Command(BaseCommand):
             self.stdout.write("No fixtures/corpus.json yet: nothing to load.")
             return
         call_command("loaddata", str(CORPUS_FIXTURE), verbosity=options["verbosity"])
+        # loaddata saves raw rows, which simple-history does not record: record each quote's
+        # creation now, so its Web Annotation has a `created` time (when it entered this database).
+        Quote.history.bulk_history_create(Quote.objects.all(), default_change_reason="Loaded from the corpus")
