@@ -43,6 +43,12 @@ from tiktok_claims.api import (
 )
 from tiktok_claims.paging import ID_PATTERN, KeysetPagination
 
+# JSON-LD by default; the same document as plain JSON with ?format=json.
+JSONLD_RESPONSES = {
+    (200, "application/ld+json"): OpenApiTypes.OBJECT,
+    (200, "application/json"): OpenApiTypes.OBJECT,
+}
+
 
 def joined(values):
     return "; ".join(str(value) for value in values)
@@ -207,7 +213,7 @@ class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
             )
         )
 
-    @extend_schema(responses={(200, "application/ld+json"): OpenApiTypes.OBJECT})
+    @extend_schema(responses=JSONLD_RESPONSES)
     @action(
         detail=True,
         renderer_classes=[JSONLDRenderer, JSONRenderer],
@@ -216,7 +222,7 @@ class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
     )
     def jsonld(self, request, pk=None):
         """This claim as schema.org Claim JSON-LD."""
-        return Response(claim_jsonld(self.get_object(), request), content_type="application/ld+json")
+        return Response(claim_jsonld(self.get_object(), request))
 
 
 QUOTE_EXPANDABLE = ("article",)
@@ -251,7 +257,7 @@ class QuoteViewSet(ApiViewMixin, viewsets.ModelViewSet):
         ("web_url", lambda quote: quote.get_absolute_url()),
     ]
 
-    @extend_schema(responses={(200, "application/ld+json"): OpenApiTypes.OBJECT})
+    @extend_schema(responses=JSONLD_RESPONSES)
     @action(
         detail=True,
         renderer_classes=[JSONLDRenderer, JSONRenderer],
@@ -262,7 +268,7 @@ class QuoteViewSet(ApiViewMixin, viewsets.ModelViewSet):
         """This quote as a W3C Web Annotation on the plain text of its article."""
         quote = self.get_object()
         created = quote.history.order_by("history_date").values_list("history_date", flat=True).first()
-        return Response(quote_annotation(quote, request, created), content_type="application/ld+json")
+        return Response(quote_annotation(quote, request, created))
 
 
 @extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]))

@@ -1,16 +1,24 @@
 """Independent clients read the API: an annotation client, an OpenAPI validator, csv, a JSON-LD processor."""
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 from django.core.management import call_command
+from openapi_core import Config, OpenAPI
+from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
+from openapi_core.deserializing.media_types.util import json_loads, plain_loads
+from openapi_schema_validator import OAS30Validator
 from pyld import jsonld
 from pyld.documentloader.frozen import FrozenDocumentLoader
 from rest_framework.test import APIClient
 
-from claims.models import Quote
+from claims.api.representation import CLAIM_EXPANDABLE
+from claims.models import Claim, Quote, Rebuttal, Speaker, Topic
+from sources.models import Article, Outlet
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +119,117 @@ def test_annotation_expands_with_every_term_in_the_web_annotation_vocabulary(cli
     assert node[dcterms + "created"][0]["@type"] == "http://www.w3.org/2001/XMLSchema#dateTime"
     [creator] = node[dcterms + "creator"]
     assert creator["@type"] == ["http://xmlns.com/foaf/0.1/Organization"]
+
+
+# Every response, as an OpenAPI validator (openapi-core) checks it against /api/schema/
+
+
+@pytest.fixture
+def openapi(client):
+    """The published schema, loaded by openapi-core (which checks the schema itself on loading)."""
+    # openapi-core reads bodies of media types it does not know as bytes: CSV is UTF-8 text and
+    # JSON-LD is JSON.
+    config = Config(
+        extra_media_type_deserializers={"text/csv": plain_loads, "application/ld+json": json_loads}
+    )
+    return OpenAPI.from_dict(client.get("/api/schema/", {"format": "json"}).json(), config=config)
+
+
+def as_requests(response):
+    """The test client's request and response as the requests library's, as a client holds them."""
+    request = requests.Request("GET", response.wsgi_request.build_absolute_uri())
+    answer = requests.Response()
+    answer.status_code = response.status_code
+    answer.headers = requests.structures.CaseInsensitiveDict(response.headers)
+    answer._content = response.getvalue()
+    return RequestsOpenAPIRequest(request), RequestsOpenAPIResponse(answer)
+
+
+def validated(openapi, client, path, **params):
+    """GET path; openapi-core validates the request against the schema and the response too."""
+    response = client.get(path, params)
+    assert response.status_code == 200, (path, params, response.getvalue()[:300])
+    request, answer = as_requests(response)
+    openapi.validate_request(request)
+    openapi.validate_response(request, answer)
+    return response
+
+
+ITEMS = {
+    "outlets": lambda: Outlet.objects.values_list("slug", flat=True),
+    "articles": lambda: Article.objects.values_list("slug", flat=True),
+    "speakers": lambda: Speaker.objects.values_list("slug", flat=True),
+    "claims": lambda: Claim.objects.values_list("pk", flat=True),
+    "quotes": lambda: Quote.objects.values_list("pk", flat=True),
+    "rebuttals": lambda: Rebuttal.objects.values_list("pk", flat=True),
+    "topics": lambda: Topic.objects.values_list("slug", flat=True),
+}
+EXPANDABLE = {"claims": CLAIM_EXPANDABLE, "quotes": ("article",)}
+
+
+def expansions(resource):
+    """No expansion, each expandable name alone, and all of them together."""
+    names = EXPANDABLE.get(resource, ())
+    return [None, *names, *([",".join(names)] if len(names) > 1 else [])]
+
+
+@pytest.mark.parametrize("resource", list(ITEMS))
+def test_every_list_and_item_response_matches_the_schema(client, corpus, openapi, resource):
+    """Each list (JSON pages followed to the end, CSV) and each item, in every expansion, validates."""
+    for expand in expansions(resource):
+        params = {"expand": expand} if expand else {}
+        url, pages = f"/api/{resource}/", 0
+        while url:
+            body = validated(openapi, client, path_of(url), **(params if pages == 0 else {})).json()
+            url, pages = body["next"], pages + 1
+        for key in ITEMS[resource]():
+            validated(openapi, client, f"/api/{resource}/{key}/", **params)
+    validated(openapi, client, f"/api/{resource}/", format="csv")
+    validated(openapi, client, f"/api/{resource}/", format="json", page_size=200)
+
+
+def test_claim_pages_by_cursor_and_search_match_the_schema(client, corpus, openapi):
+    """Cursor pages both ways, a newest-first order and a search validate as the first page does."""
+    first = validated(openapi, client, "/api/claims/", page_size=10, expand="speaker").json()
+    second = validated(openapi, client, path_of(first["next"])).json()
+    validated(openapi, client, path_of(second["previous"]))
+    validated(openapi, client, "/api/claims/", ordering="-said_on", search="data")
+
+
+@pytest.mark.parametrize("resource,action", [("claims", "jsonld"), ("quotes", "annotation")])
+def test_every_jsonld_response_matches_the_schema(client, corpus, openapi, resource, action):
+    """Each claim's JSON-LD and each quote's annotation validates, as JSON-LD and as format=json."""
+    for key in ITEMS[resource]():
+        for format in ("jsonld", "json"):
+            response = validated(openapi, client, f"/api/{resource}/{key}/{action}/", format=format)
+            assert response["Content-Type"].startswith(f"application/{format.replace('jsonld', 'ld+json')}")
+
+
+def test_every_advertised_format_is_answered_and_no_other(client, corpus):
+    """Each GET operation answers every ?format= its schema lists, and its description names no other."""
+    document = client.get("/api/schema/", {"format": "json"}).json()
+    for path, path_item in document["paths"].items():
+        [format] = [p for p in path_item["get"].get("parameters", []) if p["name"] == "format"] or [None]
+        if format is None or path.startswith("/api/schema"):
+            continue
+        resource = path.split("/")[2]
+        url = re.sub(r"\{\w+\}", str(ITEMS[resource]()[0]), path)
+        for name in format["schema"]["enum"]:
+            assert client.get(url, {"format": name}).status_code == 200, (url, name)
+        named = set(re.findall(r"(\w+): ", format["description"]))
+        assert named == set(format["schema"]["enum"]), path
+
+
+def test_blank_url_fields_are_declared_so_a_blank_value_matches(client):
+    """A blank source_url, homepage or wikidata_id validates against its schema, formats not checked."""
+    schemas = client.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]
+    for component, field in [("Article", "source_url"), ("Outlet", "homepage"), ("Speaker", "wikidata_id")]:
+        OAS30Validator(schemas[component]["properties"][field]).validate("")
+
+
+def test_cursor_links_are_shown_as_cursors_in_the_schema(client):
+    """The claims list's next and previous links are shown with after= and before=, as they are given."""
+    schemas = client.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]
+    page = schemas["PaginatedClaimList"]["properties"]
+    assert "?after=" in page["next"]["example"]
+    assert "?before=" in page["previous"]["example"]
