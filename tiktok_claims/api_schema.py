@@ -61,6 +61,25 @@ CSV_DESCRIPTION = (
     "read it as UTF-8. Columns are only ever appended: read them by name."
 )
 
+CSV_PARAMETERS = [
+    {
+        "name": "csv_raw",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "boolean"},
+        "description": "With format=csv: 1 writes every value as stored. By default a cell starting "
+        "with =, +, -, @, a tab or a carriage return gets a leading apostrophe, so that a "
+        "spreadsheet does not run it as a formula.",
+    },
+    {
+        "name": "csv_bom",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "boolean"},
+        "description": "With format=csv: 1 starts the file with a UTF-8 byte order mark, for Excel.",
+    },
+]
+
 # ?expand= replaces these links by the items themselves: {component: {property: component embedded}}.
 EXPANDABLE_LINKS = {
     "Claim": {"speaker": "Speaker", "topics": "Topic", "quotes": "Quote"},
@@ -113,6 +132,8 @@ def describe_operations(result, generator, request, public):
                 if parameter["name"] == "format" and parameter["in"] == "query":
                     formats = parameter["schema"].get("enum", [])
                     parameter["description"] = "; ".join(FORMAT_DESCRIPTIONS[name] for name in formats) + "."
+                    if "csv" in formats:
+                        operation["parameters"] = [*operation["parameters"], *CSV_PARAMETERS]
                 if parameter["name"] in PARAMETER_DESCRIPTIONS and (
                     not parameter.get("description") or parameter["name"] == "page_size"
                 ):

@@ -85,6 +85,8 @@ class SpeakerViewSet(ApiViewMixin, viewsets.ModelViewSet):
         ("affiliation", lambda speaker: speaker.affiliation.name if speaker.affiliation else ""),
         ("side", lambda speaker: speaker.get_side_display()),
         ("wikidata_id", lambda speaker: speaker.wikidata_id),
+        ("affiliation_slug", lambda speaker: speaker.affiliation.slug if speaker.affiliation else ""),
+        ("web_url", lambda speaker: speaker.get_absolute_url()),
     ]
 
 
@@ -120,6 +122,12 @@ class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
         "rebuts",
         "rebutted_by",
         "web_url",
+        # Appended, so the columns above keep their places: identifiers beside the names.
+        "said_on_precision",
+        "speaker_slug",
+        "topic_slugs",
+        "article_slugs",
+        "outlet_slugs",
     ]
 
     def filter_queryset(self, queryset):
@@ -159,24 +167,42 @@ class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
 
     def csv_rows(self, queryset):
         """The claims' cells from .values() rows; related names fetched per chunk of rows."""
-        fields = ["id", "key", "said_on", "said_on_precision", "speaker__name", "speaker__side"]
+        fields = [
+            "id",
+            "key",
+            "said_on",
+            "said_on_precision",
+            "speaker__name",
+            "speaker__side",
+            "speaker__slug",
+        ]
         claims = queryset.prefetch_related(None).values(*fields, "claim_type", "summary", "venue")
-        claim_page = Links(None).page("claims:claim-detail")
+        claim_page = Links(self.request).page("claims:claim-detail")
         rows = claims.iterator(chunk_size=CSV_CHUNK_ROWS)
         while chunk := list(islice(rows, CSV_CHUNK_ROWS)):
             ids = [row["id"] for row in chunk]
             topics, articles, outlets = defaultdict(list), defaultdict(dict), defaultdict(dict)
-            for claim_id, name in (
+            topic_slugs, article_slugs, outlet_slugs = defaultdict(list), defaultdict(dict), defaultdict(dict)
+            for claim_id, name, slug in (
                 Claim.topics.through.objects.filter(claim__in=ids)
                 .order_by("topic__name")
-                .values_list("claim_id", "topic__name")
+                .values_list("claim_id", "topic__name", "topic__slug")
             ):
                 topics[claim_id].append(name)
-            for claim_id, headline, outlet in Quote.objects.filter(claim__in=ids).values_list(
-                "claim_id", "article__headline", "article__outlet__name"
+                topic_slugs[claim_id].append(slug)
+            for claim_id, headline, outlet, article_slug, outlet_slug in Quote.objects.filter(
+                claim__in=ids
+            ).values_list(
+                "claim_id",
+                "article__headline",
+                "article__outlet__name",
+                "article__slug",
+                "article__outlet__slug",
             ):
                 articles[claim_id][headline] = None
                 outlets[claim_id][outlet] = None
+                article_slugs[claim_id][article_slug] = None
+                outlet_slugs[claim_id][outlet_slug] = None
             made, received = rebuttals_of(ids, "rebutting_claim__key", "rebutted_claim__key")
             for row in chunk:
                 claim_id = row["id"]
@@ -195,6 +221,11 @@ class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
                     joined(rebutted_key for _, _, rebutted_key in made.get(claim_id, [])),
                     joined(rebutting_key for _, rebutting_key, _ in received.get(claim_id, [])),
                     claim_page(claim_id),
+                    row["said_on_precision"],
+                    row["speaker__slug"],
+                    joined(topic_slugs[claim_id]),
+                    joined(article_slugs[claim_id]),
+                    joined(outlet_slugs[claim_id]),
                 ]
 
     def get_queryset(self):
@@ -255,6 +286,10 @@ class QuoteViewSet(ApiViewMixin, viewsets.ModelViewSet):
         ("attribution", lambda quote: quote.attribution),
         ("status", lambda quote: quote.verify()),
         ("web_url", lambda quote: quote.get_absolute_url()),
+        ("claim_id", lambda quote: quote.claim_id),
+        ("speaker_slug", lambda quote: quote.claim.speaker.slug),
+        ("article_slug", lambda quote: quote.article.slug),
+        ("outlet_slug", lambda quote: quote.article.outlet.slug),
     ]
 
     @extend_schema(responses=JSONLD_RESPONSES)
@@ -289,4 +324,8 @@ class RebuttalViewSet(ApiViewMixin, viewsets.ModelViewSet):
         ("rebutted_speaker", lambda rebuttal: rebuttal.rebutted_claim.speaker.name),
         ("rebutted_claim", lambda rebuttal: rebuttal.rebutted_claim.summary),
         ("note", lambda rebuttal: rebuttal.note),
+        ("rebutting_claim_id", lambda rebuttal: rebuttal.rebutting_claim_id),
+        ("rebutting_speaker_slug", lambda rebuttal: rebuttal.rebutting_claim.speaker.slug),
+        ("rebutted_claim_id", lambda rebuttal: rebuttal.rebutted_claim_id),
+        ("rebutted_speaker_slug", lambda rebuttal: rebuttal.rebutted_claim.speaker.slug),
     ]

@@ -1,5 +1,8 @@
 """Independent clients read the API: an annotation client, an OpenAPI validator, csv, a JSON-LD processor."""
 
+import codecs
+import csv
+import io
 import json
 import re
 from pathlib import Path
@@ -18,6 +21,7 @@ from rest_framework.test import APIClient
 
 from claims.api.representation import CLAIM_EXPANDABLE
 from claims.models import Claim, Quote, Rebuttal, Speaker, Topic
+from claims.tests.factories import ClaimFactory, QuoteFactory, RebuttalFactory, SpeakerFactory, TopicFactory
 from sources.models import Article, Outlet
 
 pytestmark = pytest.mark.django_db
@@ -233,3 +237,104 @@ def test_cursor_links_are_shown_as_cursors_in_the_schema(client):
     page = schemas["PaginatedClaimList"]["properties"]
     assert "?after=" in page["next"]["example"]
     assert "?before=" in page["previous"]["example"]
+
+
+# CSV, as Python's csv module (a program) and a spreadsheet read it
+
+OLD_CLAIM_COLUMNS = [
+    "id",
+    "key",
+    "said",
+    "speaker",
+    "side",
+    "claim_type",
+    "summary",
+    "venue",
+    "topics",
+    "articles",
+    "outlets",
+    "rebuts",
+    "rebutted_by",
+    "web_url",
+]
+
+
+def read_csv(response, encoding="utf-8"):
+    return list(csv.DictReader(io.StringIO(response.getvalue().decode(encoding), newline="")))
+
+
+@pytest.fixture
+def formula_like_claim():
+    """A claim whose summary and venue start as a spreadsheet formula would."""
+    topic = TopicFactory(name="Data access", slug="data-access")
+    claim = ClaimFactory(
+        summary="-3.2% of US users' data left the country, the report said.",
+        venue="=Senate hearing",
+        speaker=SpeakerFactory(name="@TikTokPolicy", slug="tiktok-policy"),
+    )
+    claim.topics.add(topic)
+    QuoteFactory(claim=claim)
+    return claim
+
+
+def test_csv_cells_are_neutralised_for_spreadsheets_by_default(client, formula_like_claim):
+    """Without csv_raw, a cell starting with - = @ gets a leading apostrophe, as the schema says."""
+    [row] = read_csv(client.get("/api/claims/", {"format": "csv"}))
+
+    assert row["summary"] == "'-3.2% of US users' data left the country, the report said."
+    assert row["venue"] == "'=Senate hearing"
+    assert row["speaker"] == "'@TikTokPolicy"
+    operation = client.get("/api/schema/", {"format": "json"}).json()["paths"]["/api/claims/"]["get"]
+    assert "apostrophe" in operation["responses"]["200"]["content"]["text/csv"]["schema"]["description"]
+    assert "csv_raw" in {parameter["name"] for parameter in operation["parameters"]}
+
+
+@pytest.mark.parametrize("resource", ["claims", "quotes", "rebuttals", "speakers"])
+def test_csv_raw_round_trips_every_value_exactly(client, formula_like_claim, resource):
+    """With csv_raw=1 the csv module reads back the stored values, sign and at-sign included."""
+    RebuttalFactory(rebutting_claim=formula_like_claim)
+
+    rows = read_csv(client.get(f"/api/{resource}/", {"format": "csv", "csv_raw": "1"}))
+
+    values = {value for row in rows for value in row.values()}
+    assert "'" not in {value[:1] for value in values}
+    if resource == "claims":
+        [row] = [row for row in rows if row["id"] == str(formula_like_claim.pk)]
+        assert row["summary"] == formula_like_claim.summary
+        assert row["venue"] == "=Senate hearing"
+    assert "@TikTokPolicy" in values
+
+
+def test_claims_csv_appends_identifiers_precision_and_absolute_urls(client, formula_like_claim):
+    """The old columns keep their order; slugs, the date precision and absolute URLs follow."""
+    text = client.get("/api/claims/", {"format": "csv"}).getvalue().decode()
+    header = next(csv.reader(io.StringIO(text)))
+    [row] = csv.DictReader(io.StringIO(text, newline=""))
+
+    assert header[: len(OLD_CLAIM_COLUMNS)] == OLD_CLAIM_COLUMNS
+    assert row["speaker_slug"] == "tiktok-policy"
+    assert row["topic_slugs"] == "data-access"
+    assert row["article_slugs"] == formula_like_claim.quotes.get().article.slug
+    assert row["outlet_slugs"] == formula_like_claim.quotes.get().article.outlet.slug
+    assert row["said_on_precision"] == "day"
+    assert row["web_url"] == f"http://testserver/claims/{formula_like_claim.pk}/"
+    assert client.get(path_of(row["web_url"])).status_code == 200
+
+
+def test_csv_bom_makes_a_spreadsheet_read_utf8(client, formula_like_claim):
+    """csv_bom=1 starts the file with the UTF-8 byte order mark; without it there is none."""
+    with_bom = client.get("/api/claims/", {"format": "csv", "csv_bom": "1"})
+    without = client.get("/api/claims/", {"format": "csv"})
+
+    assert with_bom.getvalue().startswith(codecs.BOM_UTF8)
+    assert not without.getvalue().startswith(codecs.BOM_UTF8)
+    assert read_csv(with_bom, encoding="utf-8-sig") == read_csv(without)
+
+
+@pytest.mark.parametrize("name", ["csv_raw", "csv_bom"])
+def test_a_bad_csv_option_is_a_400_naming_it(client, name):
+    """csv_raw and csv_bom take 1 or 0 (true, false); anything else is a 400 naming the parameter."""
+    response = client.get("/api/claims/", {"format": "csv", name: "maybe"})
+
+    assert response.status_code == 400
+    assert name in response.json()
