@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from claims.models import SpeakerKind
+from claims.models import RebuttalRelation, SpeakerKind
 from sources.dates import iso_with_precision
 
 SCHEMA_ORG_CONTEXT = "https://schema.org"
@@ -27,6 +27,8 @@ def speaker_jsonld(speaker, request):
     }
     if speaker.role:
         node["description"] = speaker.role
+        if speaker.kind == SpeakerKind.PERSON:
+            node["jobTitle"] = speaker.role
     if speaker.wikidata_id:
         node["sameAs"] = f"https://www.wikidata.org/wiki/{speaker.wikidata_id}"
     return node
@@ -54,12 +56,50 @@ def claim_articles(claim):
     return sorted(articles.values(), key=lambda article: (article.published_on, article.pk))
 
 
-def claim_jsonld(claim, request):
-    """A claim as schema.org Claim; needs claim.speaker and claim.quotes (with article and outlet)."""
+def vocabulary_url(request):
+    """Our terms' namespace: the vocabulary page, which defines each term under its own #anchor."""
+    return absolute_url(request, reverse("claims:vocabulary")) + "#"
+
+
+def claim_context(request):
+    """schema.org, plus our rebuttal terms: schema.org has none for a claim arguing against another."""
+    terms = {"tiktokclaims": vocabulary_url(request)}
+    for term in ("rebuts", "rebuttedBy", *RebuttalRelation.values):
+        terms[term] = {"@id": f"tiktokclaims:{term}", "@type": "@id"}
+    return [SCHEMA_ORG_CONTEXT, terms]
+
+
+def other_claim(claim, request):
+    """Another claim, named: enough to follow the argument without fetching it."""
+    return {"@id": absolute_url(request, claim.get_absolute_url()), "@type": "Claim", "name": claim.summary}
+
+
+def rebuttal_properties(claim, request, made=None, received=None):
+    """The claims this one denies, disputes, ... (by relation), and those that argue against it.
+
+    made, received: the claim's rebuttals with their other claim selected; else its prefetched ones.
+    """
+    made = claim.rebuttals_made.all() if made is None else made
+    received = claim.rebuttals_received.all() if received is None else received
+    properties = {}
+    for rebuttal in made:
+        properties.setdefault(rebuttal.relation, []).append(other_claim(rebuttal.rebutted_claim, request))
+    url = absolute_url(request, claim.get_absolute_url())
+    rebutted_by = [
+        {**other_claim(rebuttal.rebutting_claim, request), rebuttal.relation: url} for rebuttal in received
+    ]
+    if rebutted_by:
+        properties["rebuttedBy"] = rebutted_by
+    return properties
+
+
+def claim_jsonld(claim, request, made=None, received=None):
+    """A claim as schema.org Claim with its rebuttals; needs claim.speaker and claim.quotes (with article
+    and outlet), and its rebuttals prefetched with their claims or given as made and received."""
     url = absolute_url(request, claim.get_absolute_url())
     said_on = claim.said_on_iso
     node = {
-        "@context": SCHEMA_ORG_CONTEXT,
+        "@context": claim_context(request),
         "@type": "Claim",
         "@id": url,
         "url": url,
@@ -73,7 +113,57 @@ def claim_jsonld(claim, request):
     if appearances:
         node["appearance"] = appearances
         node["firstAppearance"] = appearances[0]
+    node.update(rebuttal_properties(claim, request, made, received))
     return node
+
+
+def vocabulary_jsonld(request):
+    """Our terms as an RDFS vocabulary, served where their IRIs point."""
+    namespace = vocabulary_url(request)
+    claim = "https://schema.org/Claim"
+
+    def term(name, comment, **extra):
+        return {
+            "@id": namespace + name,
+            "@type": "rdf:Property",
+            "rdfs:label": name,
+            "rdfs:comment": comment,
+            "rdfs:domain": {"@id": claim},
+            "rdfs:range": {"@id": claim},
+            **extra,
+        }
+
+    relations = {
+        "denies": "says the other claim is false (typically its subject answering it)",
+        "disputes": "challenges the other claim, e.g. finds no evidence for it",
+        "qualifies": "limits or corrects part of the other claim",
+        "contradicts": "cannot be true together with the other claim",
+    }
+    return {
+        "@context": {
+            "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+            "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+            "owl": "http://www.w3.org/2002/07/owl#",
+        },
+        "@graph": [
+            {
+                "@id": namespace.rstrip("#"),
+                "@type": "owl:Ontology",
+                "rdfs:comment": "Terms for claims that argue against other claims, as the TikTok claims "
+                "database records them; a claim's JSON-LD uses them beside schema.org.",
+            },
+            term("rebuts", "This claim argues against the other claim (any of the relations below)."),
+            term(
+                "rebuttedBy",
+                "The other claim argues against this claim.",
+                **{"owl:inverseOf": {"@id": namespace + "rebuts"}},
+            ),
+            *(
+                term(name, f"This claim {comment}.", **{"rdfs:subPropertyOf": {"@id": namespace + "rebuts"}})
+                for name, comment in relations.items()
+            ),
+        ],
+    }
 
 
 # Who made the annotations: the curators, as a body (their names are not published).
