@@ -73,6 +73,8 @@ class CSVRenderer(renderers.BaseRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:  # a 204, e.g. a DELETE asked as CSV: no body, as DRF's JSON renderer
+            return b""
         headers = renderer_context["view"].csv_headers
         request = renderer_context.get("request")
         cell = csv_cell_writer(request)

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from openapi_core import Config, OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
@@ -17,12 +18,14 @@ from openapi_core.deserializing.media_types.util import json_loads, plain_loads
 from openapi_schema_validator import OAS30Validator
 from pyld import jsonld
 from pyld.documentloader.frozen import FrozenDocumentLoader
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from claims.api.representation import CLAIM_EXPANDABLE
 from claims.models import Claim, Quote, Rebuttal, Speaker, Topic
 from claims.tests.factories import ClaimFactory, QuoteFactory, RebuttalFactory, SpeakerFactory, TopicFactory
 from sources.models import Article, Outlet
+from sources.tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -84,8 +87,6 @@ def test_every_corpus_annotation_anchors_on_its_plain_text_source(client, corpus
 
 def test_plain_text_is_the_stored_text_byte_for_byte(client):
     """text.txt is the article's stored text in UTF-8, non-ASCII and line breaks untouched."""
-    from sources.tests.factories import ArticleFactory
-
     article = ArticleFactory(text="Zhang Yiming — “we won’t”.\r\nSecond line\n\nthird  ")
 
     response = client.get(f"/articles/{article.slug}/text.txt")
@@ -338,3 +339,16 @@ def test_a_bad_csv_option_is_a_400_naming_it(client, name):
 
     assert response.status_code == 400
     assert name in response.json()
+
+
+def test_a_delete_asked_as_csv_answers_204_without_a_body():
+    """DELETE ?format=csv (as schemathesis sends it) is a 204 with no body, not a 500."""
+    user = User.objects.create(username="editor", is_staff=True, is_superuser=True)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    rebuttal = RebuttalFactory()
+
+    response = client.delete(f"/api/rebuttals/{rebuttal.pk}/?format=csv&csv_raw=1")
+
+    assert response.status_code == 204
+    assert response.content == b""
