@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from claims.api.filters import (
@@ -247,7 +247,7 @@ class ClaimViewSet(ApiViewMixin, viewsets.ModelViewSet):
     @extend_schema(responses=JSONLD_RESPONSES)
     @action(
         detail=True,
-        renderer_classes=[JSONLDRenderer, JSONRenderer],
+        renderer_classes=[JSONLDRenderer, JSONRenderer, BrowsableAPIRenderer],
         filter_backends=[],
         pagination_class=None,
     )
@@ -295,7 +295,7 @@ class QuoteViewSet(ApiViewMixin, viewsets.ModelViewSet):
     @extend_schema(responses=JSONLD_RESPONSES)
     @action(
         detail=True,
-        renderer_classes=[JSONLDRenderer, JSONRenderer],
+        renderer_classes=[JSONLDRenderer, JSONRenderer, BrowsableAPIRenderer],
         filter_backends=[],
         pagination_class=None,
     )
