@@ -86,13 +86,14 @@ def test_every_corpus_annotation_anchors_on_its_plain_text_source(client, corpus
 
 
 def test_plain_text_is_the_stored_text_byte_for_byte(client):
-    """text.txt is the article's stored text in UTF-8, non-ASCII and line breaks untouched."""
+    """text.txt is the article's stored text in UTF-8, line breaks untouched, readable from other sites."""
     article = ArticleFactory(text="Zhang Yiming — “we won’t”.\r\nSecond line\n\nthird  ")
 
     response = client.get(f"/articles/{article.slug}/text.txt")
 
     assert response.content == article.text.encode("utf-8")
     assert response["ETag"] == f'"{article.text_sha256}"'
+    assert response["Access-Control-Allow-Origin"] == "*"
     assert client.get("/articles/no-such-article/text.txt").status_code == 404
 
 
