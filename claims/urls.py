@@ -15,4 +15,5 @@ urlpatterns = [
     path("speakers/", views.SpeakerListView.as_view(), name="speaker-list"),
     path("speakers/<slug:slug>/", views.SpeakerDetailView.as_view(), name="speaker-detail"),
     path("timeline/", views.timeline, name="timeline"),
+    path("vocab/", views.vocabulary, name="vocabulary"),
 ]

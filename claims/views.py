@@ -1,7 +1,7 @@
 from django.core.cache import cache
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, Prefetch, QuerySet
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.generic import DetailView, ListView
@@ -11,7 +11,7 @@ from claims.citations import claim_citation
 from claims.facets import claim_facets
 from claims.filters import ClaimFilterSet, ranked_unless_too_many
 from claims.highlighting import matching_excerpt
-from claims.jsonld import claim_jsonld
+from claims.jsonld import claim_jsonld, vocabulary_jsonld
 from claims.models import Claim, Quote, Rebuttal, Side, Speaker
 from claims.timeline import MAX_DRAWN_CLAIMS, timeline_drawing
 from claims.wordings import side_by_side
@@ -199,15 +199,18 @@ class ClaimDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         claim = self.object
+        # Read once, for the page and its JSON-LD.
+        received = list(claim.rebuttals_received.select_related("rebutting_claim__speaker"))
+        made = list(claim.rebuttals_made.select_related("rebutted_claim__speaker"))
         context.update(
-            rebuttals_received=claim.rebuttals_received.select_related("rebutting_claim__speaker"),
-            rebuttals_made=claim.rebuttals_made.select_related("rebutted_claim__speaker"),
+            rebuttals_received=received,
+            rebuttals_made=made,
             same_speaker_claims=Claim.objects.filter(speaker=claim.speaker_id)
             .exclude(pk=claim.pk)
             .chronological()[:10],
             claim_url=self.request.build_absolute_uri(claim.get_absolute_url()),
             citation=claim_citation(claim, self.request.build_absolute_uri(claim.get_absolute_url())),
-            jsonld=claim_jsonld(claim, self.request),
+            jsonld=claim_jsonld(claim, self.request, made, received),
             wordings=side_by_side(claim.quotes.all()),
             api_url=reverse("api:claim-detail", args=[claim.pk]),
             jsonld_url=reverse("api:claim-jsonld", args=[claim.pk]),
@@ -343,3 +346,8 @@ def home(request):
         "layout": timeline_drawing(Claim.objects.all(), rows_by="side", max_counted_links=HOME_STRIP_LINKS),
     }
     return render(request, "home.html", context)
+
+
+def vocabulary(request):
+    """Our JSON-LD terms for rebuttals (rebuts, denies, ...) as an RDFS vocabulary."""
+    return JsonResponse(vocabulary_jsonld(request), content_type="application/ld+json")

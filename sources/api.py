@@ -147,4 +147,7 @@ class ArticleViewSet(ApiViewMixin, viewsets.ModelViewSet):
         ("byline", lambda article: article.byline),
         ("source_url", lambda article: article.url),
         ("web_url", lambda article: article.get_absolute_url()),
+        ("outlet_slug", lambda article: article.outlet.slug),
+        ("published_on_precision", lambda article: article.published_on_precision),
+        ("text_url", lambda article: article.get_text_url()),
     ]

@@ -74,6 +74,10 @@ class Article(models.Model):
     def get_absolute_url(self):
         return reverse("sources:article-detail", args=[self.slug])
 
+    def get_text_url(self):
+        """The verbatim text as text/plain: what quote offsets, prefixes and suffixes are counted on."""
+        return reverse("sources:article-text", args=[self.slug])
+
     def natural_key(self):
         return (self.slug,)
 

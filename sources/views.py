@@ -1,4 +1,7 @@
 from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
 from claims.highlighting import highlight_article, is_anchored
@@ -42,3 +45,13 @@ class ArticleDetailView(DetailView):
             quote.is_anchored = is_anchored(self.object.text, quote)
         context.update(quotes=quotes, text_html=highlight_article(self.object.text, quotes))
         return context
+
+
+@require_safe
+def article_text(request, slug):
+    """The article's stored text byte for byte as UTF-8 plain text: what quote offsets count in."""
+    article = get_object_or_404(Article.objects.only("text", "text_sha256"), slug=slug)
+    response = HttpResponse(article.text.encode("utf-8"), content_type="text/plain; charset=utf-8")
+    response["ETag"] = f'"{article.text_sha256}"'
+    response["Access-Control-Allow-Origin"] = "*"  # annotation clients in other sites' pages read it
+    return response

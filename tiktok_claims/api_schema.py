@@ -41,31 +41,116 @@ PARAMETER_DESCRIPTIONS = {
     "search": "Words to look for.",
     "slug": "The item's slug, the last part of its url.",
     "id": "The item's numeric id, the last part of its url.",
-    "format": "json (default) or csv; csv is the whole filtered list, not one page.",
     "ordering": "Sort order; a leading - reverses it.",
     "page_size": f"Items per page, 1 to {MAX_PAGE_SIZE}.",
 }
 
 
+# What each ?format= value gives, for the operations that answer it.
+FORMAT_DESCRIPTIONS = {
+    "json": "json: JSON",
+    "jsonld": "jsonld: JSON-LD (application/ld+json)",
+    "csv": "csv: CSV, on a list the whole filtered list, not one page (see csv_raw and csv_bom)",
+}
+
+CSV_DESCRIPTION = (
+    "CSV with a header row, UTF-8. For spreadsheets, a cell starting with =, +, -, @, a tab or a "
+    "carriage return gets a leading apostrophe (') so that it is not run as a formula: "
+    '"-3.2% of users" reads "\'-3.2% of users". Programs that want the values untouched ask for '
+    "csv_raw=1; csv_bom=1 starts the file with a UTF-8 byte order mark, which Excel needs to "
+    "read it as UTF-8. Columns are only ever appended: read them by name."
+)
+
+CSV_PARAMETERS = [
+    {
+        "name": "csv_raw",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "boolean"},
+        "description": "With format=csv: 1 writes every value as stored. By default a cell starting "
+        "with =, +, -, @, a tab or a carriage return gets a leading apostrophe, so that a "
+        "spreadsheet does not run it as a formula.",
+    },
+    {
+        "name": "csv_bom",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "boolean"},
+        "description": "With format=csv: 1 starts the file with a UTF-8 byte order mark, for Excel.",
+    },
+]
+
+# ?expand= replaces these links by the items themselves: {component: {property: component embedded}}.
+EXPANDABLE_LINKS = {
+    "Claim": {"speaker": "Speaker", "topics": "Topic", "quotes": "Quote"},
+    "Quote": {"article": "Article"},
+}
+
+
+def link_or_item(link, component):
+    """A link as declared, or (expanded) the item itself: anyOf, as both may be given."""
+    return {"anyOf": [link, {"$ref": f"#/components/schemas/{component}"}]}
+
+
+def declare_expansions(schemas):
+    """An expandable link is a URI string or, with ?expand=, the embedded item."""
+    for component, links in EXPANDABLE_LINKS.items():
+        properties = schemas[component]["properties"]
+        for name, embedded in links.items():
+            field = properties[name]
+            if field.get("type") == "array":
+                field["items"] = link_or_item(field["items"], embedded)
+            else:
+                properties[name] = {**link_or_item(field, embedded), "readOnly": field.get("readOnly", False)}
+            properties[name]["description"] = (
+                properties[name].get("description", "")
+                + f" A URL, or with ?expand={name} the {embedded.lower()} itself."
+            ).strip()
+
+
+def blank_as_any_of(node):
+    """A field that may be blank is declared oneOf [value, blank]; a blank string matches both: anyOf."""
+    if isinstance(node, dict):
+        if "oneOf" in node and any(branch.get("maxLength") == 0 for branch in node["oneOf"]):
+            node["anyOf"] = node.pop("oneOf")
+        for value in node.values():
+            blank_as_any_of(value)
+    elif isinstance(node, list):
+        for value in node:
+            blank_as_any_of(value)
+
+
 def describe_operations(result, generator, request, public):
     """Describe every parameter, the CSV body and the JSON error every operation can answer with."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
+    declare_expansions(schemas)
+    blank_as_any_of(schemas)
     for path_item in result.get("paths", {}).values():
         for method, operation in path_item.items():
             for parameter in operation.get("parameters", []):
+                if parameter["name"] == "format" and parameter["in"] == "query":
+                    formats = parameter["schema"].get("enum", [])
+                    parameter["description"] = "; ".join(FORMAT_DESCRIPTIONS[name] for name in formats) + "."
+                    if "csv" in formats:
+                        operation["parameters"] = [*operation["parameters"], *CSV_PARAMETERS]
                 if parameter["name"] in PARAMETER_DESCRIPTIONS and (
                     not parameter.get("description") or parameter["name"] == "page_size"
                 ):
                     parameter["description"] = (
                         PARAMETER_DESCRIPTIONS[parameter["name"]] + "\n\n" + parameter.get("description", "")
                     ).strip()
+            # Anyone reads (DjangoModelPermissionsOrAnonReadOnly, which drf-spectacular does not
+            # know): an empty requirement says no credentials are needed.
+            if method == "get" and {} not in operation.get("security", [{}]):
+                operation["security"].append({})
             responses = operation.setdefault("responses", {})
             for status, response in responses.items():
                 if not response.get("description"):
                     response["description"] = "Success." if status.startswith("2") else "See the body."
                 if "text/csv" in response.get("content", {}):
                     response["content"]["text/csv"] = {
-                        "schema": {"type": "string", "description": "CSV with a header row."}
+                        "schema": {"type": "string", "description": CSV_DESCRIPTION}
                     }
             for status, description in ERROR_RESPONSES.items():
                 if status == "409" and method != "delete":

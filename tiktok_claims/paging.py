@@ -210,6 +210,13 @@ class KeysetPagination(PageNumberPagination):
             },
             **response["properties"],
         }
+        # The links are cursors in the date orders (the default); page numbers only in the others.
+        for name, cursor in (("next", "after=2020-08-12,1234"), ("previous", "before=2020-07-01,987")):
+            response["properties"][name].update(
+                example=f"https://claims.example.org/api/claims/?{cursor}",
+                description=f"The {name} page: a cursor ({cursor.split('=')[0]}=<date>,<id>) in the "
+                "date orders, a page number in the others; null at the end.",
+            )
         return response
 
     def get_schema_operation_parameters(self, view):

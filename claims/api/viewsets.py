@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from claims.api.citations import CitationFormatsMixin
@@ -43,6 +43,12 @@ from tiktok_claims.api import (
     version_etag,
 )
 from tiktok_claims.paging import ID_PATTERN, KeysetPagination
+
+# JSON-LD by default; the same document as plain JSON with ?format=json.
+JSONLD_RESPONSES = {
+    (200, "application/ld+json"): OpenApiTypes.OBJECT,
+    (200, "application/json"): OpenApiTypes.OBJECT,
+}
 
 
 def joined(values):
@@ -80,6 +86,8 @@ class SpeakerViewSet(ApiViewMixin, viewsets.ModelViewSet):
         ("affiliation", lambda speaker: speaker.affiliation.name if speaker.affiliation else ""),
         ("side", lambda speaker: speaker.get_side_display()),
         ("wikidata_id", lambda speaker: speaker.wikidata_id),
+        ("affiliation_slug", lambda speaker: speaker.affiliation.slug if speaker.affiliation else ""),
+        ("web_url", lambda speaker: speaker.get_absolute_url()),
     ]
 
 
@@ -115,6 +123,12 @@ class ClaimViewSet(CitationFormatsMixin, ApiViewMixin, viewsets.ModelViewSet):
         "rebuts",
         "rebutted_by",
         "web_url",
+        # Appended, so the columns above keep their places: identifiers beside the names.
+        "said_on_precision",
+        "speaker_slug",
+        "topic_slugs",
+        "article_slugs",
+        "outlet_slugs",
     ]
 
     def filter_queryset(self, queryset):
@@ -166,24 +180,35 @@ class ClaimViewSet(CitationFormatsMixin, ApiViewMixin, viewsets.ModelViewSet):
             "said_earliest",
             "speaker__name",
             "speaker__side",
+            "speaker__slug",
         ]
         claims = queryset.prefetch_related(None).values(*fields, "claim_type", "summary", "venue")
-        claim_page = Links(None).page("claims:claim-detail")
+        claim_page = Links(self.request).page("claims:claim-detail")
         rows = claims.iterator(chunk_size=CSV_CHUNK_ROWS)
         while chunk := list(islice(rows, CSV_CHUNK_ROWS)):
             ids = [row["id"] for row in chunk]
             topics, articles, outlets = defaultdict(list), defaultdict(dict), defaultdict(dict)
-            for claim_id, name in (
+            topic_slugs, article_slugs, outlet_slugs = defaultdict(list), defaultdict(dict), defaultdict(dict)
+            for claim_id, name, slug in (
                 Claim.topics.through.objects.filter(claim__in=ids)
                 .order_by("topic__name")
-                .values_list("claim_id", "topic__name")
+                .values_list("claim_id", "topic__name", "topic__slug")
             ):
                 topics[claim_id].append(name)
-            for claim_id, headline, outlet in Quote.objects.filter(claim__in=ids).values_list(
-                "claim_id", "article__headline", "article__outlet__name"
+                topic_slugs[claim_id].append(slug)
+            for claim_id, headline, outlet, article_slug, outlet_slug in Quote.objects.filter(
+                claim__in=ids
+            ).values_list(
+                "claim_id",
+                "article__headline",
+                "article__outlet__name",
+                "article__slug",
+                "article__outlet__slug",
             ):
                 articles[claim_id][headline] = None
                 outlets[claim_id][outlet] = None
+                article_slugs[claim_id][article_slug] = None
+                outlet_slugs[claim_id][outlet_slug] = None
             made, received = rebuttals_of(ids, "rebutting_claim__key", "rebutted_claim__key")
             for row in chunk:
                 claim_id = row["id"]
@@ -202,6 +227,11 @@ class ClaimViewSet(CitationFormatsMixin, ApiViewMixin, viewsets.ModelViewSet):
                     joined(rebutted_key for _, _, rebutted_key in made.get(claim_id, [])),
                     joined(rebutting_key for _, rebutting_key, _ in received.get(claim_id, [])),
                     claim_page(claim_id),
+                    row["said_on_precision"],
+                    row["speaker__slug"],
+                    joined(topic_slugs[claim_id]),
+                    joined(article_slugs[claim_id]),
+                    joined(outlet_slugs[claim_id]),
                 ]
 
     def get_queryset(self):
@@ -220,16 +250,16 @@ class ClaimViewSet(CitationFormatsMixin, ApiViewMixin, viewsets.ModelViewSet):
             )
         )
 
-    @extend_schema(responses={(200, "application/ld+json"): OpenApiTypes.OBJECT})
+    @extend_schema(responses=JSONLD_RESPONSES)
     @action(
         detail=True,
-        renderer_classes=[JSONLDRenderer, JSONRenderer],
+        renderer_classes=[JSONLDRenderer, JSONRenderer, BrowsableAPIRenderer],
         filter_backends=[],
         pagination_class=None,
     )
     def jsonld(self, request, pk=None):
         """This claim as schema.org Claim JSON-LD."""
-        return Response(claim_jsonld(self.get_object(), request), content_type="application/ld+json")
+        return Response(claim_jsonld(self.get_object(), request))
 
 
 QUOTE_EXPANDABLE = ("article",)
@@ -262,18 +292,24 @@ class QuoteViewSet(ApiViewMixin, viewsets.ModelViewSet):
         ("attribution", lambda quote: quote.attribution),
         ("status", lambda quote: quote.verify()),
         ("web_url", lambda quote: quote.get_absolute_url()),
+        ("claim_id", lambda quote: quote.claim_id),
+        ("speaker_slug", lambda quote: quote.claim.speaker.slug),
+        ("article_slug", lambda quote: quote.article.slug),
+        ("outlet_slug", lambda quote: quote.article.outlet.slug),
     ]
 
-    @extend_schema(responses={(200, "application/ld+json"): OpenApiTypes.OBJECT})
+    @extend_schema(responses=JSONLD_RESPONSES)
     @action(
         detail=True,
-        renderer_classes=[JSONLDRenderer, JSONRenderer],
+        renderer_classes=[JSONLDRenderer, JSONRenderer, BrowsableAPIRenderer],
         filter_backends=[],
         pagination_class=None,
     )
     def annotation(self, request, pk=None):
-        """This quote as a W3C Web Annotation on its article."""
-        return Response(quote_annotation(self.get_object(), request), content_type="application/ld+json")
+        """This quote as a W3C Web Annotation on the plain text of its article."""
+        quote = self.get_object()
+        created = quote.history.order_by("history_date").values_list("history_date", flat=True).first()
+        return Response(quote_annotation(quote, request, created))
 
 
 @extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]))
@@ -294,4 +330,8 @@ class RebuttalViewSet(ApiViewMixin, viewsets.ModelViewSet):
         ("rebutted_speaker", lambda rebuttal: rebuttal.rebutted_claim.speaker.name),
         ("rebutted_claim", lambda rebuttal: rebuttal.rebutted_claim.summary),
         ("note", lambda rebuttal: rebuttal.note),
+        ("rebutting_claim_id", lambda rebuttal: rebuttal.rebutting_claim_id),
+        ("rebutting_speaker_slug", lambda rebuttal: rebuttal.rebutting_claim.speaker.slug),
+        ("rebutted_claim_id", lambda rebuttal: rebuttal.rebutted_claim_id),
+        ("rebutted_speaker_slug", lambda rebuttal: rebuttal.rebutted_claim.speaker.slug),
     ]

@@ -810,7 +810,14 @@ def reference_csv_rows():
             "rebutted_by": "; ".join(
                 rebuttal.rebutting_claim.key for rebuttal in claim.rebuttals_received.all()
             ),
-            "web_url": claim.get_absolute_url(),
+            "web_url": "http://testserver" + claim.get_absolute_url(),
+            "said_on_precision": claim.said_on_precision,
+            "speaker_slug": claim.speaker.slug,
+            "topic_slugs": "; ".join(topic.slug for topic in claim.topics.all()),
+            "article_slugs": "; ".join(dict.fromkeys(quote.article.slug for quote in claim.quotes.all())),
+            "outlet_slugs": "; ".join(
+                dict.fromkeys(quote.article.outlet.slug for quote in claim.quotes.all())
+            ),
         }
         for claim in claims
     ]
