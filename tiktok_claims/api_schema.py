@@ -51,6 +51,9 @@ FORMAT_DESCRIPTIONS = {
     "json": "json: JSON",
     "jsonld": "jsonld: JSON-LD (application/ld+json)",
     "csv": "csv: CSV, on a list the whole filtered list, not one page (see csv_raw and csv_bom)",
+    "csljson": "csljson: CSL-JSON citations",
+    "bibtex": "bibtex: BibTeX citations",
+    "ris": "ris: RIS citations",
 }
 
 CSV_DESCRIPTION = (
@@ -131,7 +134,9 @@ def describe_operations(result, generator, request, public):
             for parameter in operation.get("parameters", []):
                 if parameter["name"] == "format" and parameter["in"] == "query":
                     formats = parameter["schema"].get("enum", [])
-                    parameter["description"] = "; ".join(FORMAT_DESCRIPTIONS[name] for name in formats) + "."
+                    parameter["description"] = (
+                        "; ".join(FORMAT_DESCRIPTIONS.get(name, name) for name in formats) + "."
+                    )
                     if "csv" in formats:
                         operation["parameters"] = [*operation["parameters"], *CSV_PARAMETERS]
                 if parameter["name"] in PARAMETER_DESCRIPTIONS and (
