@@ -1,12 +1,14 @@
 from django.contrib import admin, messages
 from django.db import models, router, transaction
 from django.db.models import Count
+from django.http import HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims import anchoring
 from claims.anchoring import AnchorStatus
 from claims.forms import QuoteForm, VersionedForm
 from claims.models import Claim, Quote, Rebuttal, Speaker, Topic
+from claims.versioning import conflict_message, is_write_conflict
 
 
 class VersionedMixin:
@@ -36,6 +38,19 @@ class CuratedAdmin(VersionedMixin, SimpleHistoryAdmin):
 
     # A URL typed without a scheme is taken as https (Django 6's default; 5.2 warns otherwise).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except Exception as error:
+            # Another writer was first (the row changed after the form's check, or its lock was
+            # held too long): say that nothing was saved, on the page as it is stored now.
+            if request.method != "POST" or not is_write_conflict(error):
+                raise
+            self.message_user(
+                request, conflict_message(error, f"this {self.opts.verbose_name}"), messages.ERROR
+            )
+            return HttpResponseRedirect(request.get_full_path())
 
     def history_view(self, request, object_id, extra_context=None):
         if not request.user.has_perm("auth.view_user"):

@@ -4,8 +4,3 @@ from django.apps import AppConfig
 class ClaimsConfig(AppConfig):
     name = "claims"
     verbose_name = "Claims: speakers, claims, quotes and rebuttals"
-
-    def ready(self):
-        from claims.versioning import connect_version_counters
-
-        connect_version_counters()
