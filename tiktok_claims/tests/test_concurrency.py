@@ -66,9 +66,9 @@ def pause(event_or_barrier):
         event_or_barrier.wait(timeout=PAUSE_SECONDS)
 
 
-def api_writer():
+def api_writer(*codenames):
     user = User.objects.create_user(f"writer-{User.objects.count()}", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(codename="change_claim"))
+    user.user_permissions.set(Permission.objects.filter(codename__in=["change_claim", *codenames]))
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     return client
@@ -230,6 +230,27 @@ def test_a_stale_if_match_after_a_concurrent_write_is_refused():
     assert response.status_code == 412
     claim.refresh_from_db()
     assert claim.venue != "Overwrites?"
+
+
+@pytest.mark.django_db
+def test_a_put_or_delete_without_if_match_is_refused_with_428_naming_the_header():
+    """PUT restates every field, DELETE drops the row: without If-Match both are refused, nothing changes."""
+    claim = ClaimFactory(summary="As stored.")
+    client = api_writer("delete_claim")
+    url = f"/api/claims/{claim.pk}/"
+    item = client.get(url).json()
+    writable = {name: item[name] for name in ("key", "speaker", "claim_type", "said_on", "said_on_precision")}
+
+    put = client.put(url, {**writable, "summary": "Replaced."}, format="json")
+    delete = client.delete(url)
+
+    assert (put.status_code, delete.status_code) == (428, 428)
+    assert "needs an If-Match header" in put.json()["detail"] and 'now "1"' in put.json()["detail"]
+    assert "If-Match" in delete.json()["detail"]
+    claim.refresh_from_db()
+    assert (claim.summary, claim.version) == ("As stored.", 1)
+    put = client.put(url, {**writable, "summary": "Replaced."}, format="json", HTTP_IF_MATCH='"1"')
+    assert put.status_code == 200 and put["ETag"] == '"2"'
 
 
 # A locked row or database: a conflict (409), never "the database is unreachable" (503).
