@@ -53,16 +53,18 @@ class VersionedModel:
         instance._loaded_values = dict(zip(field_names, values, strict=True))
         return instance
 
-    def refresh_from_db(self, *args, **kwargs):
-        super().refresh_from_db(*args, **kwargs)
-        self._remember_stored_values()
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        self._remember_stored_values(fields)
 
-    def _remember_stored_values(self):
-        self._loaded_values = {
-            field.attname: self.__dict__[field.attname]
-            for field in self._meta.concrete_fields
-            if field.attname in self.__dict__
-        }
+    def _remember_stored_values(self, names=None):
+        """Note these fields' values (all loaded ones by default) as the row's stored values."""
+        stored = dict(self.__dict__.get("_loaded_values", {}))  # a copy: copied instances share it
+        for field in self._meta.concrete_fields:
+            named = names is None or field.name in names or field.attname in names
+            if named and field.attname in self.__dict__:
+                stored[field.attname] = self.__dict__[field.attname]
+        self._loaded_values = stored
 
     def changed_fields(self):
         """Names of the fields set to another value than the row had when loaded (None: unknown)."""
@@ -78,17 +80,18 @@ class VersionedModel:
         }
 
     def save(self, *args, update_fields=None, force_insert=False, **kwargs):
+        saved = None if update_fields is None else {*update_fields, "version"}
         if not force_insert and self.pk is not None:
             self._expected_version = self.version
-            if update_fields is not None:
-                update_fields = {*update_fields, "version"}
+            if saved is not None:
+                update_fields = saved
             elif not self._state.adding and (changed := self.changed_fields()) is not None:
                 update_fields = changed | {"version"}
         try:
             super().save(*args, update_fields=update_fields, force_insert=force_insert, **kwargs)
         finally:
             self.__dict__.pop("_expected_version", None)
-        self._remember_stored_values()
+        self._remember_stored_values(saved)
 
     def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
         expected = self.__dict__.get("_expected_version")

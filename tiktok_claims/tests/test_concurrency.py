@@ -344,6 +344,36 @@ def test_a_save_writes_only_the_fields_it_changed():
     assert loaded.history.latest("history_id").version == 2
 
 
+@pytest.mark.django_db
+def test_a_save_naming_its_fields_or_after_a_partial_refresh_keeps_other_edits_pending():
+    """Fields set but not saved yet are still written by the next save, whatever came between."""
+    claim = ClaimFactory(summary="Stored.", venue="Stored.")
+    claim.summary, claim.venue = "Summary set.", "Venue set."
+    claim.save(update_fields=["venue"])
+    claim.refresh_from_db(fields=["version"])
+
+    claim.save()
+
+    claim.refresh_from_db()
+    assert (claim.summary, claim.venue, claim.version) == ("Summary set.", "Venue set.", 3)
+
+
+@pytest.mark.django_db
+def test_a_claim_restored_after_its_deletion_is_numbered_after_its_history():
+    """Saving a deleted claim back from its history gives it a version none of its records had."""
+    claim = ClaimFactory(summary="First.")
+    claim.summary = "Second."
+    claim.save()
+    saved, key = claim.history.latest("history_id"), claim.pk
+    claim.delete()
+
+    restored = saved.instance
+    restored.save()
+
+    assert Claim.objects.get(pk=key).version == 3 == restored.version
+    assert Claim.history.filter(id=key).latest("history_id").version == 3
+
+
 # SQLite files: what `make serve` runs on. Two connections on one file, the project's options.
 
 
