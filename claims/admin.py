@@ -7,6 +7,7 @@ from django.db.models import Count
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.http import HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims import anchoring, history
@@ -14,6 +15,7 @@ from claims.anchoring import AnchorStatus
 from claims.forms import ClaimForm, QuoteForm, VersionedForm
 from claims.models import Claim, Quote, Rebuttal, Speaker, Topic
 from claims.versions import record_correction
+from claims.versioning import conflict_message, is_write_conflict
 
 
 class VersionedMixin:
@@ -78,6 +80,19 @@ class CuratedAdmin(VersionedMixin, SimpleHistoryAdmin):
             "can_restore": self.has_add_permission(request) and self.has_delete_permission(request),
         }
         return TemplateResponse(request, "admin/deleted_rows.html", context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except Exception as error:
+            # Another writer was first (the row changed after the form's check, or its lock was
+            # held too long): say that nothing was saved, on the page as it is stored now.
+            if request.method != "POST" or not is_write_conflict(error):
+                raise
+            self.message_user(
+                request, conflict_message(error, f"this {self.opts.verbose_name}"), messages.ERROR
+            )
+            return HttpResponseRedirect(request.get_full_path())
 
     def history_view(self, request, object_id, extra_context=None):
         if not request.user.has_perm("auth.view_user"):

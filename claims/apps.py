@@ -7,7 +7,5 @@ class ClaimsConfig(AppConfig):
 
     def ready(self):
         from claims.history import connect_history_signals
-        from claims.versioning import connect_version_counters
 
-        connect_version_counters()
         connect_history_signals()

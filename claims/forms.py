@@ -56,6 +56,9 @@ class VersionedForm(forms.ModelForm):
                 "edit again."
             )
             raise ValidationError(lines, code="stale")
+        # The save is `UPDATE ... WHERE version = <the version the curator saw>` (a revert's
+        # instance carries its old version): a write slipping in after this check fails it.
+        self.instance.version = seen_version
         return cleaned_data
 
 

@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from claims import anchoring
 from claims.history import VersionedHistoricalRecords
+from claims.versioning import VersionedModel
 from sources.dates import (
     DatePrecision,
     format_with_precision,
@@ -107,7 +108,7 @@ class Topic(models.Model):
         return (self.slug,)
 
 
-class Speaker(models.Model):
+class Speaker(VersionedModel, models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
     kind = models.CharField(max_length=20, choices=SpeakerKind.choices)
@@ -245,7 +246,7 @@ class ClaimQuerySet(models.QuerySet):
         return queryset
 
 
-class Claim(models.Model):
+class Claim(VersionedModel, models.Model):
     key = models.SlugField(
         max_length=120,
         unique=True,
@@ -334,7 +335,7 @@ class Claim(models.Model):
             raise ValidationError({"said_earliest": message})
 
 
-class Quote(models.Model):
+class Quote(VersionedModel, models.Model):
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="quotes")
     article = models.ForeignKey("sources.Article", on_delete=models.PROTECT, related_name="quotes")
     text = models.TextField(help_text="The article's exact words.")
@@ -395,7 +396,7 @@ class Quote(models.Model):
             )
 
 
-class Rebuttal(models.Model):
+class Rebuttal(VersionedModel, models.Model):
     rebutting_claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="rebuttals_made")
     rebutted_claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="rebuttals_received")
     relation = models.CharField(max_length=12, choices=RebuttalRelation.choices)

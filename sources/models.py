@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from claims.versioning import VersionedModel
 from sources.dates import DatePrecision, format_with_precision, validate_period_start
 
 
@@ -33,7 +34,7 @@ class Outlet(models.Model):
         return (self.slug,)
 
 
-class Article(models.Model):
+class Article(VersionedModel, models.Model):
     outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="articles")
     headline = models.CharField(max_length=500)
     slug = models.SlugField(max_length=200, unique=True)

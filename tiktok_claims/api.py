@@ -7,7 +7,7 @@ import orjson
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import ProtectedError
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse, StreamingHttpResponse
 from django.urls import Resolver404, resolve, reverse
@@ -23,6 +23,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.utils.urls import replace_query_param
 
+from claims.versioning import conflict_message, is_write_conflict, lock_current
 from tiktok_claims.middleware import client_ip_address
 from tiktok_claims.paging import cached_count
 
@@ -160,6 +161,8 @@ def json_exception_handler(exc, context):
         exc.status_code = 413
     elif isinstance(exc, SuspiciousOperation):  # e.g. more form fields than DATA_UPLOAD_MAX_NUMBER_FIELDS
         exc = exceptions.ParseError(f"The request body was refused: {exc}")
+    if is_write_conflict(exc):
+        exc = WriteConflict(conflict_message(exc, conflict_subject(context)))
     if isinstance(exc, exceptions.Throttled):
         exc.detail = (
             f"Too many requests from this address: try again in {exc.wait or 1:.0f} seconds, "
@@ -170,6 +173,16 @@ def json_exception_handler(exc, context):
     from rest_framework.views import exception_handler
 
     return exception_handler(exc, context)
+
+
+def conflict_subject(context):
+    """The row a write was for, as its sender named it: "claim 12", "speaker mike-pompeo"."""
+    view = context.get("view")
+    lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", None)
+    key = getattr(view, "kwargs", {}).get(lookup or "pk")
+    if key is None or not hasattr(view, "get_queryset"):
+        return "this item"
+    return f"{view.get_queryset().model._meta.verbose_name} {key}"
 
 
 @csrf_exempt  # it changes nothing, and a write to an unknown URL should hear 404, not a CSRF page
@@ -311,42 +324,56 @@ class ApiViewMixin:
         return context
 
     # Optimistic locking for API writers, as the admin has for curators: an item's ETag is its
-    # version; a PUT, PATCH or DELETE sent with If-Match and an older ETag is refused (412)
-    # instead of overwriting an edit made since the client read the item.
+    # version. A write runs in one transaction on the row as stored now, locked until it
+    # commits: If-Match naming an older version is refused (412); a PATCH without If-Match
+    # changes only the fields it names; a PUT or DELETE without If-Match is refused (428),
+    # since it would undo or delete changes its sender may never have seen.
     etag = None
 
     def get_object(self):
         item = super().get_object()
+        if hasattr(item, "version") and self.request.method in WRITE_METHODS:
+            item = lock_current(item)
+            self.check_if_match(item)
         if hasattr(item, "version"):
             self.etag = version_etag(item.version)
         return item
 
     def check_if_match(self, item):
-        """Refuse the write when If-Match names another version (the row is locked until the save)."""
+        """Refuse the write when If-Match names another version, or is missing from a PUT or DELETE."""
         expected = self.request.headers.get("If-Match")
-        if expected is None or not hasattr(item, "version"):
+        if expected is None:
+            if self.request.method in ("PUT", "DELETE"):
+                raise PreconditionRequired(
+                    f"A {self.request.method} needs an If-Match header: the ETag you read this "
+                    f"{item._meta.verbose_name} at (now {version_etag(item.version)}), or * to "
+                    f"{'replace' if self.request.method == 'PUT' else 'delete'} whatever version is "
+                    "stored. A PATCH without If-Match changes only the fields it names."
+                )
             return
-        rows = type(item)._default_manager.select_for_update().filter(pk=item.pk)
-        current = rows.values_list("version", flat=True).first()
         tags = {tag.strip().removeprefix("W/") for tag in expected.split(",")}
-        if "*" not in tags and version_etag(current) not in tags:
+        if "*" not in tags and version_etag(item.version) not in tags:
             raise PreconditionFailed(
                 f"This {item._meta.verbose_name} was changed after you read it: it is at version "
-                f"{current} (ETag {version_etag(current)}), your If-Match was {expected[:40]}. "
+                f"{item.version} (ETag {version_etag(item.version)}), your If-Match was {expected[:40]}. "
                 "Nothing was saved: GET it again, reapply your change and send the new ETag."
             )
 
+    def update(self, request, *args, **kwargs):
+        with transaction.atomic(using=router.db_for_write(self.get_queryset().model)):
+            return super().update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic(using=router.db_for_write(self.get_queryset().model)):
+            return super().destroy(request, *args, **kwargs)
+
     def perform_update(self, serializer):
-        with transaction.atomic():
-            self.check_if_match(serializer.instance)
-            super().perform_update(serializer)
+        super().perform_update(serializer)
         if hasattr(serializer.instance, "version"):
             self.etag = version_etag(serializer.instance.version)
 
     def perform_destroy(self, instance):
-        with transaction.atomic():
-            self.check_if_match(instance)
-            super().perform_destroy(instance)
+        super().perform_destroy(instance)
         self.etag = None
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -365,6 +392,7 @@ class ApiViewMixin:
 
 
 ETAG_ACTIONS = {"retrieve", "update", "partial_update"}
+WRITE_METHODS = {"PUT", "PATCH", "DELETE"}
 
 
 def version_etag(version):
@@ -376,6 +404,18 @@ class PreconditionFailed(exceptions.APIException):
     status_code = 412
     default_detail = "The item changed after you read it; nothing was saved."
     default_code = "precondition_failed"
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = 428
+    default_detail = "Send If-Match with the item's ETag."
+    default_code = "precondition_required"
+
+
+class WriteConflict(exceptions.APIException):
+    status_code = 409
+    default_detail = "Someone else saved the item at the same moment; nothing was saved."
+    default_code = "conflict"
 
 
 class Links:

@@ -15,8 +15,10 @@ ERROR_RESPONSES = {
     "401": "Authentication failed (a bad token) or is required to write.",
     "403": "The user lacks the permission for this write, or a session write lacks its CSRF token.",
     "404": "No such item or URL.",
-    "409": "Refused: curated items still refer to the item being deleted.",
+    "409": "Refused, nothing saved: curated items still refer to the item being deleted, or another "
+    "writer held the item's lock too long (load it again and retry).",
     "412": "Refused: If-Match named an older version (ETag) of the item; it changed since it was read.",
+    "428": "Refused: a PUT or DELETE needs If-Match with the ETag you read (or *); a PATCH does not.",
     "429": "Too many anonymous requests; see Retry-After.",
 }
 
@@ -158,9 +160,9 @@ def describe_operations(result, generator, request, public):
                         "schema": {"type": "string", "description": CSV_DESCRIPTION}
                     }
             for status, description in ERROR_RESPONSES.items():
-                if status == "409" and method != "delete":
+                if status in ("409", "412") and method not in ("put", "patch", "delete"):
                     continue
-                if status == "412" and method not in ("put", "patch", "delete"):
+                if status == "428" and method not in ("put", "delete"):
                     continue
                 responses.setdefault(
                     status,

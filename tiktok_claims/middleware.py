@@ -1,5 +1,5 @@
-"""Answering 503 while the database is unreachable, bounding a request's query string, and the
-client's address behind a proxy."""
+"""Answering 503 while the database is unreachable, 409 when a write lost a race, bounding a
+request's query string, and the client's address behind a proxy."""
 
 import ipaddress
 import logging
@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+
+from claims.versioning import conflict_message, is_write_conflict
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +73,8 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if is_write_conflict(exception):
+            return write_conflict_response(request, exception)
         if not is_connection_error(exception):
             return None
         logger.warning("Database unavailable, answering 503 to %s: %s", request.path, exception)
@@ -81,6 +85,18 @@ class DatabaseUnavailableMiddleware:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         response["Cache-Control"] = "no-store"
         return response
+
+
+def write_conflict_response(request, exception):
+    """Another writer was first (a lock held, a newer version): 409 saying nothing was saved."""
+    logger.info("Write conflict on %s: %s", request.path, exception)
+    message = conflict_message(exception)
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": message}, status=409)
+    else:
+        response = HttpResponse(render_to_string("409.html", {"message": message}), status=409)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def is_connection_error(exception):

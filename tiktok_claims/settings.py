@@ -122,6 +122,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
         os.environ.get("DATABASE_CONNECT_TIMEOUT", "5")
     )
+# A writer waits this long for another's lock, then hears 409 (a conflict), not 503 (an outage).
+DATABASE_LOCK_TIMEOUT = float(os.environ.get("DATABASE_LOCK_TIMEOUT", "5"))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "options", f"-c lock_timeout={DATABASE_LOCK_TIMEOUT * 1000:.0f}"
+    )
+# WAL: readers never wait for the writer. IMMEDIATE: a transaction takes the write lock when it
+# begins, so writers queue (up to the timeout) instead of failing with "database is locked".
+SQLITE_DATABASE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": DATABASE_LOCK_TIMEOUT,
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_DATABASE_OPTIONS)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -115,7 +115,7 @@ def test_article_with_quotes_cannot_be_deleted():
     client = APIClient()
     client.force_authenticate(user)
 
-    response = client.delete(f"/api/articles/{quote.article.slug}/")
+    response = client.delete(f"/api/articles/{quote.article.slug}/", HTTP_IF_MATCH='"1"')
 
     assert response.status_code == 409
     assert "1 curated items still refer to it" in response.json()["detail"]
