@@ -23,6 +23,24 @@ def empty_cache():
     cache.clear()
 
 
+@pytest.fixture
+def roles(django_db_blocker):
+    """The curator and reviewer groups as migration 0002 makes them, also after a flushed database."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+
+    roles = importlib.import_module("claims.migrations.0002_roles")
+    with django_db_blocker.unblock():
+        for app_config in apps.get_app_configs():
+            create_permissions(app_config, verbosity=0)
+        for name, actions in roles.ROLES.items():
+            group, _ = Group.objects.get_or_create(name=name)
+            group.permissions.set(roles.corpus_permissions(Permission, actions))
+
+
 BROWSER_ARGS = [
     "--headless=new",
     "--no-sandbox",

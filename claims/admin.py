@@ -4,18 +4,17 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router, transaction
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.http import HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims import anchoring, history
 from claims.anchoring import AnchorStatus
 from claims.forms import ClaimForm, QuoteForm, VersionedForm
 from claims.models import Claim, Quote, Rebuttal, Speaker, Topic
-from claims.versions import record_correction
 from claims.versioning import conflict_message, is_write_conflict
+from claims.versions import record_correction
 
 
 class VersionedMixin:

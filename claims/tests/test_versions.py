@@ -17,7 +17,8 @@ NOTE = "The quote says the data “could be” shared; the summary said it was."
 
 
 @pytest.fixture
-def curator(django_user_model):
+def curator(django_user_model, roles):
+    """A staff member of the curator group."""
     user = django_user_model.objects.create_user("carla-the-curator", is_staff=True)
     user.groups.add(Group.objects.get(name="curator"))
     return user
