@@ -207,7 +207,15 @@ SPECTACULAR_SETTINGS = {
         "`/api/changes/` lists every create, change and delete, oldest first: follow `next` from "
         "`/api/changes/` until a page is empty to hold an exact mirror. Atom feeds of the same: "
         "`/claims/feed/` (takes the claim filters, e.g. `/claims/feed/?speaker=mike-pompeo`) and "
-        "`/corrections/feed/`."
+        "`/corrections/feed/`.\n\n"
+        "Citations: one claim or a whole filtered list for reference managers, with `format=csljson`, "
+        "`bibtex` or `ris`, e.g. `/api/claims/?speaker=mike-pompeo&format=bibtex`.\n\n"
+        "Dates: `said` is the date in Library of Congress EDTF to its known precision (`2020-08-12`, "
+        "`2020-08`, `2020`, or a range: `../2020-08-13` for a statement known only to have been made "
+        "by that day). `said_from` and `said_to` take a year, a month or a day and mean the whole "
+        "period: `/api/claims/?said_from=2022-06` lists claims from 1 June 2022 on.\n\n"
+        "The whole public dataset (CSVs with a Frictionless datapackage.json, and a SQLite file with "
+        "full-text search for Datasette) is written by `manage.py export_dataset DIR`."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
