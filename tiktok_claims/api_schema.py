@@ -136,8 +136,9 @@ def describe_operations(result, generator, request, public):
             for parameter in operation.get("parameters", []):
                 if parameter["name"] == "format" and parameter["in"] == "query":
                     formats = parameter["schema"].get("enum", [])
-                    parameter["description"] = (
-                        "; ".join(FORMAT_DESCRIPTIONS.get(name, name) for name in formats) + "."
+                    described = "; ".join(FORMAT_DESCRIPTIONS.get(name, name) for name in formats) + "."
+                    parameter["description"] = "\n\n".join(
+                        filter(None, [described, parameter.get("description")])
                     )
                     if "csv" in formats:
                         operation["parameters"] = [*operation["parameters"], *CSV_PARAMETERS]

@@ -226,8 +226,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"DatePrecisionEnum": "sources.dates.DatePrecision"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "tiktok_claims.api_schema.describe_operations",
+        # The citation formats join `format` first, so that describe_operations describes them all.
         "claims.api.citations.describe_citation_formats",
+        "tiktok_claims.api_schema.describe_operations",
     ],
 }
 

@@ -114,12 +114,12 @@ CITATION_RESPONSE_SCHEMAS = {
 }
 
 FORMAT_DESCRIPTION = (
-    "csljson, bibtex or ris: citations of the claim, or of every claim of the filtered list (not one "
-    "page; as many rows as a CSV may hold), for Zotero and other reference managers: CSL-JSON, BibTeX "
-    "(@misc) or RIS (DATA). Each cites the claim as a database entry: its speaker as author, the date "
-    "it was said, its page's URL, its version, the day it was read and its source articles. An Accept "
-    "header of application/vnd.citationstyles.csl+json, application/x-bibtex or "
-    "application/x-research-info-systems does the same."
+    "The citation formats (csljson, bibtex, ris) cite the claim, or every claim of the filtered list "
+    "(not one page; as many rows as a CSV may hold), for Zotero and other reference managers, as "
+    "CSL-JSON, BibTeX (@misc) or RIS (DATA). Each cites the claim as a database entry (its speaker "
+    "as author, the date it was said, its page's URL, its version, the day it was read and its "
+    "source articles). An Accept header of application/vnd.citationstyles.csl+json, "
+    "application/x-bibtex or application/x-research-info-systems does the same."
 )
 
 

@@ -349,7 +349,9 @@ def test_a_delete_asked_as_csv_answers_204_without_a_body():
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     rebuttal = RebuttalFactory()
 
-    response = client.delete(f"/api/rebuttals/{rebuttal.pk}/?format=csv&csv_raw=1")
+    response = client.delete(
+        f"/api/rebuttals/{rebuttal.pk}/?format=csv&csv_raw=1", HTTP_IF_MATCH=f'"{rebuttal.version}"'
+    )
 
     assert response.status_code == 204
     assert response.content == b""
