@@ -4,6 +4,7 @@ from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims import anchoring
+from claims.admin_reanchoring import AnchorCandidatesMixin
 from claims.anchoring import AnchorStatus
 from claims.forms import QuoteForm, VersionedForm
 from claims.models import Claim, Quote, Rebuttal, Speaker, Topic
@@ -164,7 +165,7 @@ class ClaimAdmin(CuratedAdmin):
 
 
 @admin.register(Quote)
-class QuoteAdmin(CuratedAdmin):
+class QuoteAdmin(AnchorCandidatesMixin, CuratedAdmin):
     form = QuoteForm
     list_display = ["quote", "claim", "article", "start", "end", "mode", "anchor"]
     list_filter = ["mode", "article__outlet", "claim__speaker__side"]

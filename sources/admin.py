@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from claims.admin import CuratedAdmin, anchor_status, short_text
+from claims.admin_reanchoring import proposals
 from claims.anchoring import AnchorStatus
 from claims.models import Quote
 from sources.models import Article, Outlet
@@ -88,6 +89,18 @@ class ArticleAdmin(CuratedAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(quote_count=Count("quotes"))
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        article = self.get_object(request, object_id)
+        if article is not None:
+            quotes = article.quotes.select_related("article").order_by("start", "pk")
+            extra_context = {
+                **(extra_context or {}),
+                "anchor_proposals": proposals(quotes),
+                "can_reanchor": request.user.has_perm("claims.change_quote"),
+                "anchor_next": request.get_full_path(),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
     @admin.display(description="published", ordering="published_on")
     def published(self, article):
         return article.published_display
@@ -104,7 +117,6 @@ class ArticleAdmin(CuratedAdmin):
             self.message_user(
                 request,
                 f"{len(stale)} quote(s) no longer match this article's text at their offsets: {listed}. "
-                "Nothing was re-anchored: use the quote list's re-anchor action for moved quotes and fix "
-                "orphaned ones by hand.",
+                "Nothing was re-anchored: accept a candidate place below, or leave the quote orphaned.",
                 messages.WARNING,
             )
