@@ -7,7 +7,8 @@ from claims.admin import CuratedAdmin, anchor_status, short_text
 from claims.admin_reanchoring import proposals
 from claims.anchoring import AnchorStatus
 from claims.models import Quote
-from sources.models import Article, Outlet
+from sources.admin_import import ImportArticleMixin
+from sources.models import Article, ArticleSnapshot, Outlet
 
 
 class ArticleQuoteInline(admin.TabularInline):
@@ -69,7 +70,7 @@ class OutletAdmin(CuratedAdmin):
 
 
 @admin.register(Article)
-class ArticleAdmin(CuratedAdmin):
+class ArticleAdmin(ImportArticleMixin, CuratedAdmin):
     ordering = ["published_on", "headline"]
     list_display = ["headline", "outlet", "published", "slug", "quote_count"]
     list_filter = ["outlet", "published_on_precision"]
@@ -120,3 +121,37 @@ class ArticleAdmin(CuratedAdmin):
                 "Nothing was re-anchored: accept a candidate place below, or leave the quote orphaned.",
                 messages.WARNING,
             )
+
+
+@admin.register(ArticleSnapshot)
+class ArticleSnapshotAdmin(admin.ModelAdmin):
+    """Stored pages are evidence: listed and linked, never edited."""
+
+    list_display = ["__str__", "article", "sha256", "fetched_at"]
+    list_select_related = ["article"]
+    fields = [
+        "article",
+        "source_url",
+        "file_name",
+        "content_type",
+        "encoding",
+        "sha256",
+        "fetched_at",
+        "page",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("html")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="stored page")
+    def page(self, snapshot):
+        if snapshot.article_id is None:
+            return "not attached: an import not yet reviewed"
+        return format_html('<a href="{}">the page as stored (text)</a>', snapshot.get_absolute_url())

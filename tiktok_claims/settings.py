@@ -165,6 +165,12 @@ REST_FRAMEWORK = {
 # A CSV export over this many rows is refused (400 naming `format`) rather than cut short.
 API_CSV_MAX_ROWS = int(os.environ.get("API_CSV_MAX_ROWS", "100000"))
 
+# Importing a web page (sources/importing.py): bounds on a fetch, and loopback/private addresses
+# refused unless allowed (tests serve pages from 127.0.0.1; never allow it in production).
+IMPORT_FETCH_TIMEOUT_SECONDS = float(os.environ.get("IMPORT_FETCH_TIMEOUT_SECONDS", "10"))
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+IMPORT_ALLOW_PRIVATE_ADDRESSES = env_flag("IMPORT_ALLOW_PRIVATE_ADDRESSES")
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "TikTok data claims API",
     "DESCRIPTION": (
