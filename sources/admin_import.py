@@ -47,7 +47,7 @@ class ImportSourceForm(forms.Form):
 class ImportReviewForm(forms.ModelForm):
     """Step 2: the extracted text and metadata, for the curator to correct before saving."""
 
-    snapshot = forms.IntegerField(widget=forms.HiddenInput)
+    snapshot = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
     url = forms.URLField(label="URL", max_length=500, required=False, assume_scheme="https")
 
     class Meta:

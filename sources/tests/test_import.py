@@ -297,3 +297,17 @@ def test_curators_can_view_stored_pages_in_the_admin(curator_client):
     assert listed.status_code == 200 and snapshot.sha256 in listed.content.decode()
     assert "the page as stored" in shown.content.decode()
     assert 'name="_save"' not in shown.content.decode()
+
+
+def test_admin_import_review_refuses_an_unknown_or_used_snapshot(curator_client):
+    """A review posted with a snapshot id that is huge, unknown or already saved is a form error."""
+    outlet = OutletFactory(slug="ledger")
+    fields = {"step": "save", "headline": "H", "slug": "h", "outlet": outlet.pk, "text": "Words."}
+    fields.update(published_on="2020-07-07", published_on_precision="day")
+
+    for snapshot in ["99999999999999999999", "12345"]:
+        response = curator_client.post(
+            reverse("admin:sources_article_import"), {**fields, "snapshot": snapshot}
+        )
+        assert response.status_code == 200
+        assert not Article.objects.exists()
