@@ -45,7 +45,7 @@ class AnchorCandidatesMixin:
         return [accept, *super().get_urls()]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        quote = self.get_object(request, object_id)
+        quote = self.get_object(request, object_id) if request.method == "GET" else None
         if quote is not None:
             extra_context = {
                 **(extra_context or {}),

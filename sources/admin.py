@@ -91,7 +91,8 @@ class ArticleAdmin(ImportArticleMixin, CuratedAdmin):
         return super().get_queryset(request).annotate(quote_count=Count("quotes"))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        article = self.get_object(request, object_id)
+        # On GET only: a save redirects, so candidates computed for it would be thrown away.
+        article = self.get_object(request, object_id) if request.method == "GET" else None
         if article is not None:
             quotes = article.quotes.select_related("article").order_by("start", "pk")
             extra_context = {
