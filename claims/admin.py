@@ -10,6 +10,7 @@ from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims import anchoring, history
+from claims.admin_reanchoring import AnchorCandidatesMixin
 from claims.anchoring import AnchorStatus
 from claims.forms import ClaimForm, QuoteForm, VersionedForm
 from claims.models import Claim, Quote, Rebuttal, Speaker, Topic
@@ -276,7 +277,7 @@ class ClaimAdmin(CuratedAdmin):
 
 
 @admin.register(Quote)
-class QuoteAdmin(CuratedAdmin):
+class QuoteAdmin(AnchorCandidatesMixin, CuratedAdmin):
     form = QuoteForm
     list_display = ["quote", "claim", "article", "start", "end", "mode", "anchor"]
     list_filter = ["mode", "article__outlet", "claim__speaker__side"]

@@ -4,9 +4,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from claims.admin import CuratedAdmin, anchor_status, short_text
+from claims.admin_reanchoring import proposals
 from claims.anchoring import AnchorStatus
 from claims.models import Quote
-from sources.models import Article, Outlet
+from sources.admin_import import ImportArticleMixin
+from sources.models import Article, ArticleSnapshot, Outlet
 
 
 class ArticleQuoteInline(admin.TabularInline):
@@ -68,7 +70,7 @@ class OutletAdmin(CuratedAdmin):
 
 
 @admin.register(Article)
-class ArticleAdmin(CuratedAdmin):
+class ArticleAdmin(ImportArticleMixin, CuratedAdmin):
     ordering = ["published_on", "headline"]
     list_display = ["headline", "outlet", "published", "slug", "quote_count"]
     list_filter = ["outlet", "published_on_precision"]
@@ -88,6 +90,19 @@ class ArticleAdmin(CuratedAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(quote_count=Count("quotes"))
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # On GET only: a save redirects, so candidates computed for it would be thrown away.
+        article = self.get_object(request, object_id) if request.method == "GET" else None
+        if article is not None:
+            quotes = article.quotes.select_related("article").order_by("start", "pk")
+            extra_context = {
+                **(extra_context or {}),
+                "anchor_proposals": proposals(quotes),
+                "can_reanchor": request.user.has_perm("claims.change_quote"),
+                "anchor_next": request.get_full_path(),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
     @admin.display(description="published", ordering="published_on")
     def published(self, article):
         return article.published_display
@@ -104,7 +119,40 @@ class ArticleAdmin(CuratedAdmin):
             self.message_user(
                 request,
                 f"{len(stale)} quote(s) no longer match this article's text at their offsets: {listed}. "
-                "Nothing was re-anchored: use the quote list's re-anchor action for moved quotes and fix "
-                "orphaned ones by hand.",
+                "Nothing was re-anchored: accept a candidate place below, or leave the quote orphaned.",
                 messages.WARNING,
             )
+
+
+@admin.register(ArticleSnapshot)
+class ArticleSnapshotAdmin(admin.ModelAdmin):
+    """Stored pages are evidence: listed and linked, never edited."""
+
+    list_display = ["__str__", "article", "sha256", "fetched_at"]
+    list_select_related = ["article"]
+    fields = [
+        "article",
+        "source_url",
+        "file_name",
+        "content_type",
+        "encoding",
+        "sha256",
+        "fetched_at",
+        "page",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("html")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="stored page")
+    def page(self, snapshot):
+        if snapshot.article_id is None:
+            return "not attached: an import not yet reviewed"
+        return format_html('<a href="{}">the page as stored (text)</a>', snapshot.get_absolute_url())

@@ -90,3 +90,31 @@ class Article(VersionedModel, models.Model):
         message = validate_period_start(self.published_on, self.published_on_precision)
         if message:
             raise ValidationError({"published_on": message})
+
+
+class ArticleSnapshot(models.Model):
+    """The page an article was imported from, byte for byte, with its hash and fetch time."""
+
+    # A row of its own, not fields on Article: the HTML is large and only this page reads it;
+    # an article may be imported again later; and a snapshot exists (article empty) while the
+    # curator reviews the extracted text, before the article is saved.
+    article = models.ForeignKey(
+        Article, on_delete=models.PROTECT, null=True, blank=True, related_name="snapshots"
+    )
+    html = models.BinaryField(help_text="The page exactly as received.")
+    sha256 = models.CharField("SHA-256 of the HTML", max_length=64)
+    fetched_at = models.DateTimeField(help_text="When it was fetched or uploaded.")
+    source_url = models.URLField("source URL", max_length=2000, blank=True, help_text="Empty for an upload.")
+    file_name = models.CharField(max_length=255, blank=True, help_text="The uploaded file's name.")
+    content_type = models.CharField(max_length=100, default="text/html")
+    encoding = models.CharField(max_length=40, blank=True, help_text="The charset the server declared.")
+
+    class Meta:
+        ordering = ["-fetched_at", "-pk"]
+        get_latest_by = "fetched_at"
+
+    def __str__(self):
+        return f"{self.source_url or self.file_name or 'upload'} ({self.fetched_at:%Y-%m-%d %H:%M})"
+
+    def get_absolute_url(self):
+        return reverse("sources:article-snapshot", args=[self.article.slug, self.pk])

@@ -1,3 +1,4 @@
+from charset_normalizer import from_bytes
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -5,7 +6,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
 from claims.highlighting import highlight_article, is_anchored
-from sources.models import Article
+from sources.models import Article, ArticleSnapshot
 
 
 class ArticleListView(ListView):
@@ -44,6 +45,7 @@ class ArticleDetailView(DetailView):
         for quote in quotes:
             quote.is_anchored = is_anchored(self.object.text, quote)
         context.update(quotes=quotes, text_html=highlight_article(self.object.text, quotes))
+        context["snapshots"] = list(self.object.snapshots.defer("html"))
         return context
 
 
@@ -54,4 +56,22 @@ def article_text(request, slug):
     response = HttpResponse(article.text.encode("utf-8"), content_type="text/plain; charset=utf-8")
     response["ETag"] = f'"{article.text_sha256}"'
     response["Access-Control-Allow-Origin"] = "*"  # annotation clients in other sites' pages read it
+    return response
+
+
+# The stored page is evidence, shown as text: its scripts must never run on our origin.
+SNAPSHOT_POLICY = "sandbox; default-src 'none'"
+
+
+@require_safe
+def article_snapshot(request, slug, pk):
+    """The page an article was imported from, byte for byte, as text/plain in a sandbox."""
+    snapshot = get_object_or_404(ArticleSnapshot, pk=pk, article__slug=slug)
+    content = bytes(snapshot.html)
+    guess = from_bytes(content[:65536]).best() if not snapshot.encoding else None
+    charset = snapshot.encoding or (guess.encoding if guess else "utf-8")
+    response = HttpResponse(content, content_type=f"text/plain; charset={charset}")
+    response["Content-Security-Policy"] = SNAPSHOT_POLICY
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = f'inline; filename="snapshot-{snapshot.pk}.html.txt"'
     return response

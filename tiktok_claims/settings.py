@@ -195,6 +195,12 @@ API_CSV_MAX_ROWS = int(os.environ.get("API_CSV_MAX_ROWS", "100000"))
 # than a write can take between saving a row and committing (SQLite's lock wait included).
 CHANGES_SETTLE_SECONDS = int(os.environ.get("CHANGES_SETTLE_SECONDS", "10"))
 
+# Importing a web page (sources/importing.py): bounds on a fetch, and loopback/private addresses
+# refused unless allowed (tests serve pages from 127.0.0.1; never allow it in production).
+IMPORT_FETCH_TIMEOUT_SECONDS = float(os.environ.get("IMPORT_FETCH_TIMEOUT_SECONDS", "10"))
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+IMPORT_ALLOW_PRIVATE_ADDRESSES = env_flag("IMPORT_ALLOW_PRIVATE_ADDRESSES")
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "TikTok data claims API",
     "DESCRIPTION": (

@@ -20,6 +20,7 @@ from claims.api.filters import (
     SpeakerFilterSet,
     TopicFilterSet,
 )
+from claims.api.reanchoring import AnchorCandidatesMixin
 from claims.api.representation import CLAIM_EXPANDABLE, CLAIM_FIELDS, ClaimRepresentation, rebuttals_of
 from claims.api.serializers import (
     ClaimSerializer,
@@ -269,7 +270,7 @@ QUOTE_EXPANDABLE = ("article",)
     list=extend_schema(parameters=[FORMAT_PARAMETER, expand_parameter(QUOTE_EXPANDABLE)]),
     retrieve=extend_schema(parameters=[expand_parameter(QUOTE_EXPANDABLE)]),
 )
-class QuoteViewSet(ApiViewMixin, viewsets.ModelViewSet):
+class QuoteViewSet(AnchorCandidatesMixin, ApiViewMixin, viewsets.ModelViewSet):
     """Quotes: a claim's exact words in an article, with their offsets."""
 
     queryset = Quote.objects.select_related("article__outlet", "claim__speaker").order_by(
