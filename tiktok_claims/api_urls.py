@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.routers import APIRootView, DefaultRouter
 
+from claims.api.selection import QuoteFromSelectionView
 from claims.api.viewsets import ClaimViewSet, QuoteViewSet, RebuttalViewSet, SpeakerViewSet, TopicViewSet
 from sources.api import ArticleViewSet, OutletViewSet
 from tiktok_claims.api import ApiViewMixin, JSONRenderer, api_not_found
@@ -37,6 +38,7 @@ urlpatterns = [
         SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/docs.html"),
         name="docs",
     ),
+    path("quotes/from-selection/", QuoteFromSelectionView.as_view(), name="quote-from-selection"),
     *router.urls,
     re_path(r"^(?P<path>.*)$", api_not_found, name="api-not-found"),
 ]
