@@ -174,14 +174,17 @@
           return;
         }
         claims.slice(0, 20).forEach(function (claim) {
+          var id = (claim.url.match(/\/claims\/(\d+)\/?$/) || [])[1];
           var label = document.createElement("label");
           var input = document.createElement("input");
           input.type = "radio";
           input.name = "claim";
-          input.value = claim.id;
+          input.value = id;
           label.appendChild(input);
           label.appendChild(
-            document.createTextNode(" [" + claim.id + "] " + claim.summary + " — " + (claim.speaker_name || ""))
+            document.createTextNode(
+              " [" + id + "] " + claim.summary + " — " + claim.speaker_name + ", " + claim.said
+            )
           );
           results.appendChild(label);
         });
@@ -256,7 +259,8 @@
         return response.json().then(function (answer) {
           if (response.status === 201) {
             showStatus(["Saved. Reloading the page to show it marked…"], false);
-            window.location.replace(window.location.pathname + "#" + answer.anchor_id);
+            // The reloaded page opens at the new mark; the hash alone would not reload it.
+            window.history.replaceState(null, "", window.location.pathname + "#" + answer.anchor_id);
             window.location.reload();
             return;
           }
