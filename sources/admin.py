@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from claims.admin import CuratedAdmin, anchor_status, short_text
 from claims.anchoring import AnchorStatus
 from claims.models import Quote
+from claims.text_history import ArticleTextHistoryMixin
 from sources.models import Article, Outlet
 
 
@@ -68,7 +69,7 @@ class OutletAdmin(CuratedAdmin):
 
 
 @admin.register(Article)
-class ArticleAdmin(CuratedAdmin):
+class ArticleAdmin(ArticleTextHistoryMixin, CuratedAdmin):
     ordering = ["published_on", "headline"]
     list_display = ["headline", "outlet", "published", "slug", "quote_count"]
     list_filter = ["outlet", "published_on_precision"]
