@@ -1,6 +1,7 @@
 """POST /api/quotes/from-selection/: a quote from words selected on an article page."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -68,6 +69,7 @@ class QuoteFromSelectionView(APIView):
     renderer_classes = [JSONRenderer]
     serializer_class = QuoteSelectionSerializer
 
+    @extend_schema(request=QuoteSelectionSerializer, responses={201: QuoteSerializer})
     def post(self, request):
         serializer = QuoteSelectionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
