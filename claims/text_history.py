@@ -125,9 +125,24 @@ class ArticleTextHistoryMixin:
 
     @admin.display(description="text")
     def text_change(self, record):
-        previous = record.prev_record
-        if previous is None or previous.text == record.text:
-            return "" if previous is not None else "first version"
+        """Filled in by set_history_delta_changes(), which sees the records side by side."""
+        return ""
+
+    def set_history_delta_changes(self, request, historical_records, *args, **kwargs):
+        super().set_history_delta_changes(request, historical_records, *args, **kwargs)
+        # Newest first: each record's previous version is the next one on the page (a query
+        # only for the page's oldest), not one prev_record query per row.
+        records = list(historical_records)
+        for record, older in zip(records, [*records[1:], None], strict=True):
+            if older is None:
+                older = record.prev_record
+            record.text_change = self.text_change_link(record, older)
+
+    def text_change_link(self, record, previous):
+        if previous is None:
+            return "first version"
+        if previous.text == record.text:
+            return ""
         url = reverse("admin:sources_article_text_history", args=[record.id, record.history_id])
         return format_html('<a href="{}">words changed: see the diff and the quotes it touched</a>', url)
 

@@ -2,6 +2,8 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims.models import Quote
@@ -110,6 +112,26 @@ def test_an_edit_of_other_fields_has_no_diff_link(curator_client):
 
     assert "/text/" not in history.content.decode()
     assert "first version" in page_text(history)
+
+
+def test_the_history_list_costs_the_same_queries_for_more_edits(
+    curator_client, django_assert_max_num_queries
+):
+    """The text column compares neighbouring versions on the page: no query per row."""
+    article = ArticleFactory()
+    for number in range(3):
+        edit_text(curator_client, article, ARTICLE_TEXT + f" Update {number}.")
+    url = reverse("admin:sources_article_history", args=[article.pk])
+    with CaptureQueriesContext(connection) as few:
+        assert curator_client.get(url).status_code == 200
+    queries_for_three = len(few.captured_queries)  # now: each request resets the log
+    for number in range(3, 9):
+        edit_text(curator_client, article, ARTICLE_TEXT + f" Update {number}.")
+
+    with django_assert_max_num_queries(queries_for_three):
+        history = curator_client.get(url)
+
+    assert history.content.decode().count("words changed") == 9
 
 
 def test_the_diff_page_needs_the_history_permission(client, django_user_model):
