@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from claims.models import Claim, Quote
 from claims.tests.factories import ClaimFactory, QuoteFactory, SpeakerFactory
-from claims.tests.test_browser import serious_violations
+from claims.tests.test_browser import SCREENSHOTS, serious_violations
 from conftest import BROWSER_ARGS, CHROMIUM
 from sources.tests.factories import ArticleFactory
 
@@ -84,6 +84,8 @@ def test_a_selected_range_becomes_a_new_claims_quote_marked_on_the_page(live_ser
     expected = "a spokesperson 🙂 said.\nThe company said its data was stored"
 
     page.evaluate(SELECT_RANGE, ["a spokesperson", "was stored"])
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "quote-selection-desktop.png")
     page.get_by_role("button", name="Quote selection").click()
 
     panel = page.locator("#quote-panel")
@@ -97,6 +99,7 @@ def test_a_selected_range_becomes_a_new_claims_quote_marked_on_the_page(live_ser
     page.get_by_label("Said on").fill("2020-08-12")
     page.get_by_label("Mode", exact=True).select_option("reported")
     page.get_by_label("Attribution").fill("a spokesperson said")
+    page.locator("#quote-tools").screenshot(path=SCREENSHOTS / "quote-panel-desktop.png")
     page.get_by_role("button", name="Save quote").click()
     expect(page.locator("mark.quote")).to_have_count(2)
 

@@ -129,11 +129,13 @@
     document.getElementById("qs-range").textContent = current.start + "–" + current.end;
     showStatus([], false);
     panel.hidden = false;
+    button.hidden = true;
     title.focus();
   }
 
   function closePanel() {
     panel.hidden = true;
+    button.hidden = false;
     button.focus();
   }
 
