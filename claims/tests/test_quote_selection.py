@@ -1,5 +1,7 @@
 """Quote from a selection: POST /api/quotes/from-selection/ and the article page's panel."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Permission, User
 from rest_framework.test import APIClient
@@ -220,6 +222,7 @@ def test_visitors_get_no_script_and_no_offsets(client):
     html = client.get(article.get_absolute_url()).content.decode()
 
     assert "quote-selection.js" not in html
+    assert "article-stored-text" not in html
     assert "data-offset" not in html
     assert "New quote from selection" not in html
 
@@ -232,9 +235,24 @@ def test_curators_get_the_script_panel_and_offsets(client):
 
     html = client.get(article.get_absolute_url()).content.decode()
 
-    assert html.count("<script") == html.count("quote-selection.js") + 1  # + the JSON text block
-    assert 'src="/static/js/quote-selection.js"' in html
+    assert re.findall(r'<script[^>]* src="([^"]+)"', html).count("/static/js/quote-selection.js") == 1
+    assert '<script id="article-stored-text" type="application/json">' in html
     assert "New quote from selection" in html
     assert 'data-offset="0">First paragraph.</span>' in html
     assert 'data-offset="18">Second one</span>' in html
     assert 'data-offset="28">,<br>with a line break.</span>' in html
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("claim", 10**30), ("claim", "x"), ("start", 10**30), ("text", "nul\x00byte"), ("article", "no-such")],
+)
+def test_bad_values_are_a_400_naming_the_field(curator_client, field, value):
+    """Huge ids, NUL bytes, unknown articles: 400 naming the field, never a 500."""
+    body = selection(ArticleFactory(), claim=ClaimFactory().pk)
+    body[field] = value
+
+    response = csrf_post(curator_client, body)
+
+    assert response.status_code == 400
+    assert field in response.json()
