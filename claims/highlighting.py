@@ -32,7 +32,7 @@ def _text_html(text):
     return escape(text).replace("\n", "<br>")
 
 
-def _paragraph_html(text, start, end, quotes, anchored):
+def _paragraph_html(text, start, end, quotes, anchored, offsets=False):
     """One paragraph with a <mark> for every quote covering each piece; overlaps nest."""
     inside = [quote for quote in quotes if quote.start < end and quote.end > start]
     cuts = {start, end}
@@ -42,6 +42,9 @@ def _paragraph_html(text, start, end, quotes, anchored):
     pieces = []
     for piece_start, piece_end in zip(cuts, cuts[1:], strict=False):
         html = _text_html(text[piece_start:piece_end])
+        if offsets:
+            # Where this piece starts in the stored text, for the curator's selection script.
+            html = f'<span data-offset="{piece_start}">{html}</span>'
         covering = [quote for quote in inside if quote.start <= piece_start and quote.end >= piece_end]
         # Innermost mark is the quote that starts last, so nesting follows the text.
         for quote in sorted(covering, key=lambda quote: (quote.start, -quote.end, quote.pk), reverse=True):
@@ -72,18 +75,19 @@ def is_anchored(text, quote):
     return 0 <= quote.start < quote.end <= len(text) and text[quote.start : quote.end] == quote.text
 
 
-def highlight_article(text, quotes):
+def highlight_article(text, quotes, offsets=False):
     """The article as <p> paragraphs, every quote marked, each with its anchor id and claim link.
 
     Quotes may overlap or nest: each stretch of text is wrapped in one <mark> per quote covering
     it, and the first stretch of a quote carries its id (Quote.anchor_id). A quote whose offsets
-    do not hold its words (a stale anchor) is left out rather than guessed.
+    do not hold its words (a stale anchor) is left out rather than guessed. With offsets, each
+    piece of text is a <span data-offset> giving its start in text (code points).
     """
     quotes = [quote for quote in quotes if is_anchored(text, quote)]
     anchored = set()
     html = []
     for start, end in paragraphs(text):
-        html.append(f"<p>{_paragraph_html(text, start, end, quotes, anchored)}</p>")
+        html.append(f"<p>{_paragraph_html(text, start, end, quotes, anchored, offsets)}</p>")
     return mark_safe("\n".join(html))
 
 

@@ -7,6 +7,7 @@ from claims.admin import CuratedAdmin, anchor_status, short_text
 from claims.admin_reanchoring import proposals
 from claims.anchoring import AnchorStatus
 from claims.models import Quote
+from claims.text_history import ArticleTextHistoryMixin
 from sources.admin_import import ImportArticleMixin
 from sources.models import Article, ArticleSnapshot, Outlet
 
@@ -70,7 +71,7 @@ class OutletAdmin(CuratedAdmin):
 
 
 @admin.register(Article)
-class ArticleAdmin(ImportArticleMixin, CuratedAdmin):
+class ArticleAdmin(ImportArticleMixin, ArticleTextHistoryMixin, CuratedAdmin):
     ordering = ["published_on", "headline"]
     list_display = ["headline", "outlet", "published", "slug", "quote_count"]
     list_filter = ["outlet", "published_on_precision"]

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
 from claims.highlighting import highlight_article, is_anchored
+from claims.selection import panel_context
 from sources.models import Article, ArticleSnapshot
 
 
@@ -44,7 +45,12 @@ class ArticleDetailView(DetailView):
         quotes = list(self.object.quotes.select_related("claim__speaker").order_by("start", "end", "pk"))
         for quote in quotes:
             quote.is_anchored = is_anchored(self.object.text, quote)
-        context.update(quotes=quotes, text_html=highlight_article(self.object.text, quotes))
+        can_quote = self.request.user.has_perm("claims.add_quote")
+        context.update(
+            quotes=quotes, text_html=highlight_article(self.object.text, quotes, offsets=can_quote)
+        )
+        if can_quote:
+            context.update(can_quote=True, **panel_context(self.request.user))
         context["snapshots"] = list(self.object.snapshots.defer("html"))
         return context
 

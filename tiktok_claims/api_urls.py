@@ -7,6 +7,7 @@ from rest_framework.routers import APIRootView, DefaultRouter
 
 from claims.api.changes import ChangesView
 from claims.api.versions import ClaimVersionsView
+from claims.api.selection import QuoteFromSelectionView
 from claims.api.viewsets import ClaimViewSet, QuoteViewSet, RebuttalViewSet, SpeakerViewSet, TopicViewSet
 from sources.api import ArticleViewSet, OutletViewSet
 from tiktok_claims.api import ApiViewMixin, JSONRenderer, api_not_found
@@ -41,6 +42,7 @@ urlpatterns = [
     ),
     path("changes/", ChangesView.as_view(), name="changes"),
     path("claims/<int:pk>/versions/", ClaimVersionsView.as_view(), name="claim-versions"),
+    path("quotes/from-selection/", QuoteFromSelectionView.as_view(), name="quote-from-selection"),
     *router.urls,
     re_path(r"^(?P<path>.*)$", api_not_found, name="api-not-found"),
 ]
