@@ -6,8 +6,8 @@ from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from claims.api.changes import ChangesView
-from claims.api.versions import ClaimVersionsView
 from claims.api.selection import QuoteFromSelectionView
+from claims.api.versions import ClaimVersionsView
 from claims.api.viewsets import ClaimViewSet, QuoteViewSet, RebuttalViewSet, SpeakerViewSet, TopicViewSet
 from sources.api import ArticleViewSet, OutletViewSet
 from tiktok_claims.api import ApiViewMixin, JSONRenderer, api_not_found
