@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "axes",
     "sources",
     "claims",
+    # The corpus version behind the read cache (tiktok_claims/readcache.py).
+    "tiktok_claims",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +75,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Anonymous GETs from the shared cache for the current corpus version (after authentication:
+    # the API throttle it applies to cached answers asks who is asking).
+    "tiktok_claims.readcache.ResponseCacheMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records which user made each change in the history tables.
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -140,8 +145,34 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
+# The shared cache behind the read cache, the API throttle and nothing per process: Redis when
+# REDIS_URL is set (several servers); otherwise files every worker of this machine shares, so
+# `make run` and `make serve` need no server. Entries sit under the corpus version and never go
+# stale: no expiry (superseded versions' files are culled past MAX_ENTRIES; give Redis a
+# maxmemory with allkeys-lru). docs/scaling.md says why files rather than the database.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "TIMEOUT": None,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / ".cache" / "django")),
+            "TIMEOUT": None,
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
+# After each write a background thread computes the busiest pages' figures (READ_CACHE_WARM=0: off).
+READ_CACHE_WARM = env_flag("READ_CACHE_WARM", default=True)
+
 # The REST API: anyone reads, writes need the model permission; anonymous requests are throttled.
-# The throttle counts in the default cache, which is per process (per gunicorn worker).
+# The throttle counts in the shared cache: one limit across workers and servers.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -265,6 +296,8 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "axes_lockout.html"
+# Failed logins are counted in the database, which every worker and server shares.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 # Behind a proxy every request comes from the proxy's address: read the client's address from
 # the last X-Forwarded-For entry, the one the proxy itself appended.
 AXES_CLIENT_IP_CALLABLE = "tiktok_claims.middleware.client_ip_address"
