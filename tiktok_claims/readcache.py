@@ -311,6 +311,23 @@ def _not_modified(headers):
     return response
 
 
+def _variant_digest(request):
+    """What changes an anonymous answer: scheme and host (absolute links), path and query, Accept."""
+    variant = (
+        request.scheme,
+        request.get_host(),
+        request.get_full_path(),
+        request.META.get("HTTP_ACCEPT", ""),
+    )
+    return hashlib.sha256(repr(variant).encode()).hexdigest()
+
+
+def response_key(version, digest_or_request):
+    """Where the whole answer to a request is kept for a version."""
+    digest = digest_or_request if isinstance(digest_or_request, str) else _variant_digest(digest_or_request)
+    return f"v{version.key}:response:{digest[:40]}"
+
+
 def _throttled(request):
     """The API's anonymous throttle, counted for an answer from the cache as for a computed one."""
     from tiktok_claims.api import AnonThrottle
@@ -346,13 +363,7 @@ class ResponseCacheMiddleware:
             _request_version.reset(token)
 
     def _answer(self, request, version):
-        variant = (
-            request.scheme,
-            request.get_host(),
-            request.get_full_path(),
-            request.META.get("HTTP_ACCEPT", ""),
-        )
-        digest = hashlib.sha256(repr(variant).encode()).hexdigest()
+        digest = _variant_digest(request)
         etag = f'"{version.epoch[:8]}.{version.number}.{digest[:12]}"'
         headers = {
             "ETag": etag,
@@ -362,7 +373,7 @@ class ResponseCacheMiddleware:
         }
         if _matches(request, etag):
             return _not_modified(headers)
-        cache_key = f"v{version.key}:response:{digest[:40]}"
+        cache_key = response_key(version, digest)
         stored = cache.get(cache_key)
         api = request.path.startswith("/api/")
         if stored is not None and not (api and _throttled(request)):
