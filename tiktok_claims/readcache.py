@@ -12,6 +12,7 @@ Nothing expires on a timer; see docs/scaling.md for why the version lives in the
 """
 
 import contextvars
+import functools
 import hashlib
 import logging
 import threading
@@ -93,8 +94,12 @@ def _version_in_database(using):
 def _version_cache_key(using):
     """Where the shared cache keeps this database's version: servers naming it alike share it."""
     database = connections[using].settings_dict
-    name = repr((database["ENGINE"], database["HOST"], database["PORT"], str(database["NAME"])))
-    return "corpus-version:" + hashlib.sha256(name.encode()).hexdigest()[:16]
+    return _database_key(database["ENGINE"], database["HOST"], database["PORT"], str(database["NAME"]))
+
+
+@functools.cache
+def _database_key(*database):
+    return "corpus-version:" + hashlib.sha256(repr(database).encode()).hexdigest()[:16]
 
 
 def read_version(using=DEFAULT_DB_ALIAS):
@@ -277,14 +282,19 @@ def _anonymous_read(request):
     )
 
 
-def _storable(response):
-    """A 200 that is the same for every anonymous reader: no cookie set, none read, not private."""
+def _storable(request, response):
+    """A 200 the same for every anonymous reader: no cookie set, no CSRF token used, not private.
+
+    A page that used the CSRF token holds a secret of the visitor's cookie: never shared. Vary:
+    Cookie from the session middleware is not a reason on its own: a request with a session
+    cookie never reaches the cache, so the answer stored is the one for no session.
+    """
     cache_control = response.get("Cache-Control", "")
     return (
         response.status_code == 200
         and not response.streaming
         and not response.cookies
-        and "cookie" not in response.get("Vary", "").lower()
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         and not any(word in cache_control for word in ("private", "no-cache", "no-store"))
     )
 
@@ -330,8 +340,11 @@ def response_key(version, digest_or_request):
 
 def _throttled(request):
     """The API's anonymous throttle, counted for an answer from the cache as for a computed one."""
+    from django.contrib.auth.models import AnonymousUser
+
     from tiktok_claims.api import AnonThrottle
 
+    request.user = AnonymousUser()  # no session cookie, no Authorization: nobody is signed in
     return not AnonThrottle().allow_request(request, None)
 
 
@@ -339,7 +352,8 @@ class ResponseCacheMiddleware:
     """Anonymous GETs answered from the shared cache for the current version; 304 to a matching ETag.
 
     Signed-in users, the admin, writes and anything but a plain 200 are never stored, and what
-    they get is marked private. After AuthenticationMiddleware (the throttle asks who is asking).
+    they get is marked private. Anonymous means no session cookie and no Authorization header,
+    so it sits above the session and authentication middleware, which a hit skips.
     """
 
     def __init__(self, get_response):
@@ -386,7 +400,7 @@ class ResponseCacheMiddleware:
             response["X-Read-Cache"] = "hit"
             return response
         response = self.get_response(request)
-        if _storable(response):
+        if _storable(request, response):
             _publish(response, etag, version)
             store(cache_key, (response.status_code, dict(response.items()), response.content))
             response["X-Read-Cache"] = "miss"

@@ -260,3 +260,12 @@ def _get_or_none(url):
         return _get(url)
     except OSError:
         return None
+
+
+def test_a_page_holding_a_csrf_token_is_never_shared(client, db):
+    """The browsable API's forms carry the visitor's CSRF token: such an answer is not stored."""
+    client.cookies["csrftoken"] = "a" * 32
+    first = client.get("/api/claims/", HTTP_ACCEPT="text/html")
+    assert first.status_code == 200 and '"csrfToken": "' in first.content.decode()
+    assert not first.has_header("X-Read-Cache")
+    assert not client.get("/api/claims/", HTTP_ACCEPT="text/html").has_header("X-Read-Cache")
