@@ -255,10 +255,11 @@ def warm():
     from django.test import RequestFactory
     from django.urls import resolve
 
+    host = next((name.lstrip(".") for name in settings.ALLOWED_HOSTS if "*" not in name), "localhost")
     token = _request_version.set(read_version())
     try:
         for path in WARMED_PATHS:
-            request = RequestFactory().get(path, HTTP_HOST=settings.ALLOWED_HOSTS[0].lstrip("."))
+            request = RequestFactory().get(path, HTTP_HOST=host)
             request.user = AnonymousUser()
             match = resolve(path)
             response = match.func(request, *match.args, **match.kwargs)
