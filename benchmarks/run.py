@@ -363,7 +363,7 @@ def after_a_write(database_url, paths):
 
 
 # A reader arriving this long after a write: the writer's background thread has had the time.
-AFTER_WRITE_PAUSE = 5
+AFTER_WRITE_PAUSE = 15
 AFTER_WRITE_PATHS = ["/", "/claims/", "/timeline/", "/speakers/", "/api/claims/"]
 
 
@@ -473,8 +473,8 @@ def targets(results):
             return
         lines.append(
             f"| {ours} vs {reference} | {p50[ours] * 1000:.1f} ({first[ours] * 1000:.0f}) | "
-            f"{p50[reference] * 1000:.1f} | {p50[ours] / p50[reference]:.2f} "
-            f"({first[ours] / p50[reference]:.2f}) | ≤ {target} |"
+            f"{p50[reference] * 1000:.1f} | {p50[ours] / p50[reference]:.3f} "
+            f"({first[ours] / p50[reference]:.3f}) | ≤ {target} |"
         )
 
     for ours, reference in AGAINST_DATASETTE:

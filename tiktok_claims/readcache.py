@@ -14,8 +14,10 @@ Nothing expires on a timer; see docs/scaling.md for why the version lives in the
 import contextvars
 import functools
 import hashlib
+import itertools
 import logging
 import threading
+import time
 import uuid
 from typing import NamedTuple
 
@@ -42,6 +44,9 @@ PUBLIC_CACHE_CONTROL = {"public": True, "max_age": 60, "stale_while_revalidate":
 UNCACHED_PATHS = ("/admin/", "/healthz", "/api/schema/", "/api/docs/")
 # Pages computed after each write by a background thread, so no reader pays for the figures.
 WARMED_PATHS = ["/", "/claims/", "/timeline/", "/speakers/", "/api/claims/"]
+
+# A streamed answer (CSV) up to this size is kept whole; a bigger one is streamed and not kept.
+MAX_STORED_STREAM_BYTES = 2 * 1024 * 1024
 
 MISSING = object()
 # The version read once at the start of an anonymous GET, so one request uses one version.
@@ -208,13 +213,29 @@ def store(cache_key, value):
     cache.set(cache_key, value)
 
 
+# A figure being computed (by the precomputing thread or another reader) is waited for, up to
+# this long, rather than computed a second time beside it.
+COMPUTING_WAIT_SECONDS = 20
+
+
 def get_or_compute(name, parts, compute):
-    """The cached value for (current version, name, parts), computed and stored when missing."""
+    """The cached value for (current version, name, parts), computed once and stored when missing."""
     cache_key = key(name, *parts)
     value = cache.get(cache_key, MISSING)
-    if value is MISSING:
+    if value is not MISSING:
+        return value
+    if not cache.add(f"{cache_key}:computing", True, timeout=COMPUTING_WAIT_SECONDS):
+        deadline = time.monotonic() + COMPUTING_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            value = cache.get(cache_key, MISSING)
+            if value is not MISSING:
+                return value
+    try:
         value = compute()
         store(cache_key, value)
+    finally:
+        cache.delete(f"{cache_key}:computing")
     return value
 
 
@@ -293,7 +314,6 @@ def _storable(request, response):
     cache_control = response.get("Cache-Control", "")
     return (
         response.status_code == 200
-        and not response.streaming
         and not response.cookies
         and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         and not any(word in cache_control for word in ("private", "no-cache", "no-store"))
@@ -401,10 +421,21 @@ class ResponseCacheMiddleware:
             response["X-Read-Cache"] = "hit"
             return response
         response = self.get_response(request)
-        if _storable(request, response):
-            _publish(response, etag, version)
-            store(cache_key, (response.status_code, dict(response.items()), response.content))
-            response["X-Read-Cache"] = "miss"
-        elif response.streaming and response.status_code == 200 and not response.has_header("Cache-Control"):
-            _publish(response, etag, version)  # a CSV export: too big to keep, the same for everyone
+        if not _storable(request, response):
+            return response
+        _publish(response, etag, version)
+        if response.streaming:  # a CSV export: kept when small, else streamed on as it comes
+            chunks, size, rest = [], 0, iter(response.streaming_content)
+            for chunk in rest:
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_STORED_STREAM_BYTES:
+                    response.streaming_content = itertools.chain(chunks, rest)
+                    return response
+            headers = dict(response.items())
+            response = HttpResponse(b"".join(chunks), status=response.status_code)
+            for name, value in headers.items():
+                response[name] = value
+        store(cache_key, (response.status_code, dict(response.items()), response.content))
+        response["X-Read-Cache"] = "miss"
         return response

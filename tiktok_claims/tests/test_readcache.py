@@ -269,3 +269,22 @@ def test_a_page_holding_a_csrf_token_is_never_shared(client, db):
     assert first.status_code == 200 and '"csrfToken": "' in first.content.decode()
     assert not first.has_header("X-Read-Cache")
     assert not client.get("/api/claims/", HTTP_ACCEPT="text/html").has_header("X-Read-Cache")
+
+
+def test_a_small_csv_export_is_kept_whole(client, db):
+    """A CSV export under the size limit is stored and served whole from the cache, with its file name."""
+    ClaimFactory(summary="In the spreadsheet")
+    first = client.get("/api/claims/?format=csv")
+    assert first["X-Read-Cache"] == "miss" and "In the spreadsheet" in first.content.decode()
+    again = client.get("/api/claims/?format=csv")
+    assert again["X-Read-Cache"] == "hit" and again.content == first.content
+    assert again["Content-Disposition"] == first["Content-Disposition"]
+
+
+def test_a_big_csv_export_streams_and_is_not_kept(client, db, monkeypatch):
+    """Past the size limit the export streams on as it comes and nothing is stored."""
+    monkeypatch.setattr(readcache, "MAX_STORED_STREAM_BYTES", 10)
+    ClaimFactory.create_batch(3)
+    first = client.get("/api/claims/?format=csv")
+    assert first.streaming and b"".join(first.streaming_content).count(b"\n") == 4
+    assert not client.get("/api/claims/?format=csv").has_header("X-Read-Cache")
