@@ -475,12 +475,14 @@ def timeline_drawing(claims, rows_by="speaker", query=(), max_counted_links=400)
             "rebutting_claim_id", "rebutted_claim_id", "relation"
         )
         return timeline_layout(few, rebuttals, rows_by=rows_by)
-    # Counting a million claims takes a second or so: once per corpus version, like the counts.
+    # Counting a million claims takes a second or so, and laying out the bars a few hundred ms:
+    # both once per corpus version, like the counts.
     sql, params = claims.query.sql_with_params()
-    counted = readcache.get_or_compute(
-        "timeline", (rows_by, tuple(query), sql, params), lambda: count_claims(claims, rows_by, query)
+    return readcache.get_or_compute(
+        "timeline",
+        (rows_by, tuple(query), sql, params, max_counted_links),
+        lambda: counted_layout(*count_claims(claims, rows_by, query), max_links=max_counted_links),
     )
-    return counted_layout(*counted, max_links=max_counted_links)
 
 
 def count_claims(claims, rows_by, query):
