@@ -1,6 +1,5 @@
 """The /claims/ page's facets: beside each filter value, how many claims it would match."""
 
-import hashlib
 import time
 from contextlib import contextmanager, nullcontext
 
@@ -21,13 +20,14 @@ from claims.models import (
     Topic,
 )
 from sources.models import Article, Outlet
-from tiktok_claims.paging import COUNT_CACHE_SECONDS, MAX_PAGED_ROWS
+from tiktok_claims import readcache
+from tiktok_claims.paging import MAX_PAGED_ROWS
 
 # The /claims/ page's facets: beside each filter value, how many claims it would match under
 # the other filters. Bounded as Datasette bounds them: each facet's SQL stops after
 # FACET_TIME_LIMIT_MS and the facet is then shown without counts (its values still usable), and
-# counts over MAX_PAGED_ROWS claims, or that ran out of time, are cached for COUNT_CACHE_SECONDS,
-# keyed by the validated filter values. Small counts stay exact and fresh.
+# counts over MAX_PAGED_ROWS claims, or that ran out of time, are cached for the corpus version,
+# keyed by the validated filter values (small ones are cheap, and the whole page is cached).
 
 FACET_TIME_LIMIT_MS = 200
 # Speakers and articles run to thousands at scale: a facet lists the busiest FACET_TOP values
@@ -188,8 +188,7 @@ def _cache_key(filterset, name):
         if isinstance(value, (list, tuple)) or hasattr(value, "model"):
             value = sorted(str(getattr(item, "pk", item)) for item in value)
         parts.append((filter_name, str(value) if not isinstance(value, list) else value))
-    digest = hashlib.sha256(repr((name, parts)).encode()).hexdigest()
-    return f"claim-facet:{name}:{digest}"
+    return readcache.key(f"claim-facet:{name}", parts)
 
 
 def _is_timeout(error):
@@ -245,7 +244,7 @@ def _cached_count(filterset, name, count, size, cached, listed_count):
         # A facet counts at least the listed claims (it drops a filter, never adds one), and at
         # least size(result): its shown counts add up to that many.
         if result == NOT_COUNTED or max(listed_count, size(result)) >= MAX_PAGED_ROWS:
-            cache.set(key, result, COUNT_CACHE_SECONDS)
+            readcache.store(key, result)
     return result
 
 

@@ -7,18 +7,16 @@ size bounded) however many claims there are.
 
 import calendar
 import datetime
-import hashlib
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.core.cache import cache
 from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, Value, When, Window
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 
 from claims.models import Claim, Rebuttal, RebuttalRelation, Side
 from sources.dates import DatePrecision, period_end, period_start
-from tiktok_claims.paging import COUNT_CACHE_SECONDS
+from tiktok_claims import readcache
 
 # Up to this many claims are drawn one by one, as the curated corpus (84) always is; more are
 # counted per row and month in the database (drawing 10,000 claims one by one took 12 s).
@@ -488,16 +486,14 @@ def timeline_drawing(claims, rows_by="speaker", query=(), max_counted_links=400)
             "rebutting_claim_id", "rebutted_claim_id", "relation"
         )
         return timeline_layout(few, rebuttals, rows_by=rows_by)
-    # Counting a million claims takes a second or so: kept for COUNT_CACHE_SECONDS, like the
-    # API's big counts (the count of drawn claims is above MAX_DRAWN_CLAIMS by construction).
-
+    # Counting a million claims takes a second or so, and laying out the bars a few hundred ms:
+    # both once per corpus version, like the counts.
     sql, params = claims.query.sql_with_params()
-    key = "timeline:" + hashlib.sha256(repr((rows_by, tuple(query), sql, params)).encode()).hexdigest()
-    counted = cache.get(key)
-    if counted is None:
-        counted = count_claims(claims, rows_by, query)
-        cache.set(key, counted, COUNT_CACHE_SECONDS)
-    return counted_layout(*counted, max_links=max_counted_links)
+    return readcache.get_or_compute(
+        "timeline",
+        (rows_by, tuple(query), sql, params, max_counted_links),
+        lambda: counted_layout(*count_claims(claims, rows_by, query), max_links=max_counted_links),
+    )
 
 
 def count_claims(claims, rows_by, query):

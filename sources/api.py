@@ -8,11 +8,11 @@ from rest_framework import serializers, viewsets
 from rest_framework.reverse import reverse as api_reverse
 from rest_framework.utils.urls import replace_query_param
 
-from claims.api.serializers import ModelCleanMixin
 from claims.filters import FilterForm
 from sources.dates import DatePrecision, iso_with_precision
 from sources.models import Article, Outlet
 from tiktok_claims.api import FORMAT_PARAMETER, ApiViewMixin, WebUrlField, web_url
+from tiktok_claims.api_validation import ModelCleanMixin
 
 
 class OutletSerializer(ModelCleanMixin, serializers.ModelSerializer):

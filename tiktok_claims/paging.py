@@ -1,9 +1,7 @@
-"""Paging shared by the pages and the API: counts cached when big, numbered pages capped, keyset cursors."""
+"""Paging shared by the pages and the API: counts cached per corpus version, pages capped, keyset cursors."""
 
-import hashlib
 import re
 
-from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import InvalidPage
@@ -16,34 +14,27 @@ from rest_framework import exceptions, pagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from tiktok_claims import readcache
+
 MAX_PAGE_SIZE = 200
 
 # Paging by number stops after this many rows, as Datasette's and Elasticsearch's do: OFFSET
 # walks every row it skips (page 18,000 of a million claims cost 10x page 1). Whole lists are
-# the CSV export's job. Counts at least this big are kept for COUNT_CACHE_SECONDS rather than
-# recomputed per request (a million-row COUNT costs more than the page); smaller ones are cheap
-# and always fresh.
+# the CSV export's job.
 MAX_PAGED_ROWS = 10_000
-COUNT_CACHE_SECONDS = 300
 
 # An id longer than this overflows a 64-bit integer column (SQLite raises OverflowError).
 ID_PATTERN = r"[0-9]{1,18}"
 
 
 def cached_count(queryset):
-    """The queryset's row count; one of MAX_PAGED_ROWS or more is kept for COUNT_CACHE_SECONDS."""
+    """The queryset's row count, once per corpus version (a million-row COUNT costs more than a page)."""
     sql, params = queryset.query.sql_with_params()
-    key = "api-count:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
-    count = cache.get(key)
-    if count is None:
-        count = queryset.count()
-        if count >= MAX_PAGED_ROWS:
-            cache.set(key, count, COUNT_CACHE_SECONDS)
-    return count
+    return readcache.get_or_compute("count", (sql, params), queryset.count)
 
 
 class CountCachingPaginator(DjangoPaginator):
-    """Django's paginator with big counts cached and pages stopping at MAX_PAGED_ROWS."""
+    """Django's paginator with counts cached and pages stopping at MAX_PAGED_ROWS."""
 
     def __init__(self, object_list, per_page, *args, count=None, **kwargs):
         super().__init__(object_list, per_page, *args, **kwargs)

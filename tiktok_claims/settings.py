@@ -62,12 +62,17 @@ INSTALLED_APPS = [
     "axes",
     "sources",
     "claims",
+    # The corpus version behind the read cache (tiktok_claims/readcache.py).
+    "tiktok_claims",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Serves collected static files with far-future caching; right after SecurityMiddleware.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous GETs answered from the shared cache for the current corpus version; above the
+    # rest, so a hit skips them (the stored answer already carries their headers).
+    "tiktok_claims.readcache.ResponseCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     # Refuses an overlong query string before any view runs (after CSP, so the refusal has it).
     "tiktok_claims.middleware.QueryStringLimitMiddleware",
@@ -158,8 +163,34 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
+# The shared cache behind the read cache, the API throttle and nothing per process: Redis when
+# REDIS_URL is set (several servers); otherwise files every worker of this machine shares, so
+# `make run` and `make serve` need no server. Entries sit under the corpus version and never go
+# stale: no expiry (superseded versions' files are culled past MAX_ENTRIES; give Redis a
+# maxmemory with allkeys-lru). docs/scaling.md says why files rather than the database.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "TIMEOUT": None,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "tiktok_claims.filecache.UncompressedFileCache",
+            "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / ".cache" / "readcache")),
+            "TIMEOUT": None,
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
+# After each write a background thread computes the busiest pages' figures (READ_CACHE_WARM=0: off).
+READ_CACHE_WARM = env_flag("READ_CACHE_WARM", default=True)
+
 # The REST API: anyone reads, writes need the model permission; anonymous requests are throttled.
-# The throttle counts in the default cache, which is per process (per gunicorn worker).
+# The throttle counts in the shared cache: one limit across workers and servers.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -167,7 +198,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
     "DEFAULT_THROTTLE_CLASSES": ["tiktok_claims.api.AnonThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_THROTTLE_RATE", "120/minute")},
+    # API_ANON_THROTTLE_RATE=off lifts it (load tests from one address).
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": None if (rate := os.environ.get("API_ANON_THROTTLE_RATE", "120/minute")) == "off" else rate
+    },
     # Proxies in a row in front of the app, each appending to X-Forwarded-For (0 means 1 when
     # BEHIND_PROXY): see tiktok_claims.middleware.client_ip_address.
     "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
@@ -336,6 +370,8 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "axes_lockout.html"
+# Failed logins are counted in the database, which every worker and server shares.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 # Behind a proxy every request comes from the proxy's address: read the client's address from
 # the X-Forwarded-For entry the proxy itself appended (NUM_PROXIES from the right), and only on a
 # request from PROXY_ADDRESSES. The API's anonymous throttle reads the same address.

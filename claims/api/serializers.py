@@ -1,8 +1,5 @@
 """The API's serializers: every write, each item's representation, and the schema's."""
 
-import copy
-
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -13,35 +10,14 @@ from rest_framework.utils.urls import replace_query_param
 from claims.models import Claim, Quote, Rebuttal, Speaker, Topic
 from claims.versions import last_modified, record_correction
 from sources.models import Article
-from tiktok_claims.api import WebUrlField, error_messages, web_url
+from tiktok_claims.api import WebUrlField, web_url
+from tiktok_claims.api_validation import ModelCleanMixin
 
 LINK_LIST = {"type": "array", "items": {"type": "string", "format": "uri"}}
 
 
 def link(serializer, view_name, key):
     return api_reverse(f"api:{view_name}-detail", args=[key], request=serializer.context.get("request"))
-
-
-class ModelCleanMixin:
-    """Validate writes like the admin: the model's clean() and full_clean() on the would-be row."""
-
-    def validate(self, attrs):
-        model = self.Meta.model
-        instance = copy.copy(self.instance) if self.instance is not None else model()
-        many_to_many = {field.name for field in model._meta.many_to_many}
-        for name, value in attrs.items():
-            if name not in many_to_many:
-                setattr(instance, name, value)
-        not_editable = [field.name for field in model._meta.fields if not field.editable]
-        try:
-            instance.clean()
-            instance.full_clean(exclude=not_editable)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error_messages(error)) from error
-        for field in model._meta.concrete_fields:
-            if field.name in attrs or field.name in self.fields and field.name not in not_editable:
-                attrs[field.name] = getattr(instance, field.name)
-        return attrs
 
 
 class TopicSerializer(serializers.ModelSerializer):

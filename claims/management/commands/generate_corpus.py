@@ -4,6 +4,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from claims.models import Claim
 from claims.synthetic_corpus import Generator, plan
+from tiktok_claims import readcache
 
 # The curated corpus lives in the default SQLite file when DATABASE_URL is unset.
 CURATED_SQLITE_PATH = settings.BASE_DIR / "db.sqlite3"
@@ -49,4 +50,6 @@ class Command(BaseCommand):
             f"{connection.settings_dict['NAME']}"
         )
         written = Generator(connection, options["claims"], options["seed"], self.stdout.write).run()
+        # Written in bulk and by raw SQL, which no signal sees: the read cache needs telling.
+        readcache.corpus_changed(connection.alias)
         self.stdout.write(self.style.SUCCESS(f"Done: {written:,} claims."))
