@@ -72,6 +72,8 @@ class OutletAdmin(CuratedAdmin):
 
 @admin.register(Article)
 class ArticleAdmin(ImportArticleMixin, ArticleTextHistoryMixin, CuratedAdmin):
+    # The curated list's "Deleted articles" link, and "Import from a web page".
+    change_list_template = "admin/sources/article/change_list.html"
     ordering = ["published_on", "headline"]
     list_display = ["headline", "outlet", "published", "slug", "quote_count"]
     list_filter = ["outlet", "published_on_precision"]

@@ -147,7 +147,7 @@ def check_csv(url, body):
 
 
 def list_urls():
-    """Every URL of the project that takes no argument, except the admin."""
+    """Every URL of the project that takes no argument and can be read, except the admin."""
     urls = []
 
     def walk(patterns, prefix):
@@ -168,6 +168,11 @@ def list_urls():
             if isinstance(entry, URLResolver):
                 walk(entry.url_patterns, prefix + part)
             elif isinstance(entry, URLPattern):
+                view_class = getattr(entry.callback, "view_class", None) or getattr(
+                    entry.callback, "cls", None
+                )
+                if view_class is not None and not hasattr(view_class, "get"):
+                    continue  # write-only, e.g. POST /api/quotes/from-selection/: nothing to read
                 urls.append("/" + prefix + part)
 
     walk(get_resolver().url_patterns, "")
