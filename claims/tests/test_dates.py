@@ -79,7 +79,7 @@ def test_a_range_shows_as_by_or_between_and_its_edtf_form(client, ranged):
     assert client.get(f"/api/claims/{by.pk}/").json()["said"] == "../2020-08-13"
     detail = client.get(f"/api/claims/{between.pk}/").json()
     assert (detail["said"], detail["said_earliest"]) == ("2020-07-01/2020-08-13", "2020-07-01")
-    csv_text = b"".join(client.get("/api/claims/", {"format": "csv"}).streaming_content).decode()
+    csv_text = client.get("/api/claims/", {"format": "csv"}).getvalue().decode()
     assert "../2020-08-13" in csv_text and "2020-07-01/2020-08-13" in csv_text
 
 
