@@ -6,8 +6,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.urls import reverse
 
 from claims.models import Claim, Quote
+from claims.tests.factories import ClaimFactory
+from claims.versions import record_correction
 from sources.models import Article
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -60,6 +63,14 @@ def test_every_page_renders_passes_axe_and_fits_a_phone(live_server, pompeo_quot
     SCREENSHOTS.mkdir(exist_ok=True)
     article = Article.objects.order_by("published_on").first()
     blackburn = Claim.objects.get(key="blackburn-shroud-in-secrecy")
+    # A corrected claim (its versions and /corrections/ have something to show) and a deleted one.
+    corrected = Claim.objects.get(pk=pompeo_quote.claim.pk)
+    corrected.venue = "Speech at the Czech Senate, Prague"
+    corrected.save()
+    record_correction(corrected, "The venue was the Czech Senate, not the Czech parliament's lower house.")
+    removed = ClaimFactory(speaker=corrected.speaker, summary="A claim the editors removed.")
+    removed_id = removed.pk
+    removed.delete()
     urls = {
         "home": ("/", "Who said what about TikTok"),
         "claims": ("/claims/", "Claims"),
@@ -73,12 +84,16 @@ def test_every_page_renders_passes_axe_and_fits_a_phone(live_server, pompeo_quot
         "article": (article.get_absolute_url(), article.headline),
         "timeline": ("/timeline/", "Timeline"),
         "not-found": ("/claims/999999/", "Page not found"),
+        "claim-versions": (reverse("claims:claim-versions", args=[corrected.pk]), corrected.summary),
+        "corrections": ("/corrections/", "Corrections"),
+        "claim-removed": (f"/claims/{removed_id}/", "This claim was removed"),
     }
+    statuses = {"not-found": 404, "claim-removed": 410}
     problems = []
     for name, (url, heading) in urls.items():
         for width_name, page in pages.items():
             response = page.goto(live_server.url + url)
-            assert response.status == (404 if name == "not-found" else 200), url
+            assert response.status == statuses.get(name, 200), url
             assert heading in page.locator("h1").inner_text(), url
             # Nothing but the timeline's own scroller may be wider than the screen.
             overflow = page.evaluate(
