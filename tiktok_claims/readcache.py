@@ -373,7 +373,7 @@ def _throttled(request):
     """The API's anonymous throttle, counted for an answer from the cache as for a computed one."""
     from django.contrib.auth.models import AnonymousUser
 
-    from tiktok_claims.api import AnonThrottle
+    from tiktok_claims.api.throttling import AnonThrottle
 
     request.user = AnonymousUser()  # no session cookie, no Authorization: nobody is signed in
     return not AnonThrottle().allow_request(request, None)

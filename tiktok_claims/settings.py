@@ -197,7 +197,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
-    "DEFAULT_THROTTLE_CLASSES": ["tiktok_claims.api.AnonThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["tiktok_claims.api.throttling.AnonThrottle"],
     # API_ANON_THROTTLE_RATE=off lifts it (load tests from one address).
     "DEFAULT_THROTTLE_RATES": {
         "anon": None if (rate := os.environ.get("API_ANON_THROTTLE_RATE", "120/minute")) == "off" else rate
@@ -208,18 +208,18 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # DRF's parsers, the JSON one answering a 400 (not a 500) to JSON nested too deeply.
     "DEFAULT_PARSER_CLASSES": [
-        "tiktok_claims.api.JSONParser",
+        "tiktok_claims.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "tiktok_claims.paging.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "tiktok_claims.api.pagination.PageNumberPagination",
     "DEFAULT_RENDERER_CLASSES": [
-        "tiktok_claims.api.JSONRenderer",
+        "tiktok_claims.api.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
-        "tiktok_claims.api.CSVRenderer",
+        "tiktok_claims.api.csv_export.CSVRenderer",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "tiktok_claims.api.json_exception_handler",
+    "EXCEPTION_HANDLER": "tiktok_claims.api.errors.json_exception_handler",
 }
 
 # A CSV export over this many rows is refused (400 naming `format`) rather than cut short.
@@ -268,7 +268,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         # The citation formats join `format` first, so that describe_operations describes them all.
         "claims.api.citations.describe_citation_formats",
-        "tiktok_claims.api_schema.describe_operations",
+        "tiktok_claims.api.schema.describe_operations",
     ],
 }
 

@@ -25,5 +25,5 @@ urlpatterns = [
     path("", include("claims.urls")),
     path("", include("sources.urls")),
     path("admin/", admin.site.urls),
-    path("api/", include("tiktok_claims.api_urls")),
+    path("api/", include("tiktok_claims.api.urls")),
 ]

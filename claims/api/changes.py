@@ -26,8 +26,8 @@ from rest_framework.views import APIView
 
 from claims.models import Claim, Quote, Rebuttal, Speaker, Topic
 from sources.models import Article, Outlet
-from tiktok_claims.api import JSONRenderer
-from tiktok_claims.paging import MAX_PAGE_SIZE
+from tiktok_claims.api.pagination import MAX_PAGE_SIZE
+from tiktok_claims.api.renderers import JSONRenderer
 
 DEFAULT_PAGE_SIZE = MAX_PAGE_SIZE
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}

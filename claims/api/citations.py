@@ -7,7 +7,7 @@ from django.http import Http404, StreamingHttpResponse
 from rest_framework import exceptions, renderers
 
 from claims import citations
-from tiktok_claims.api import Links
+from tiktok_claims.api.links import Links
 from tiktok_claims.paging import cached_count
 
 

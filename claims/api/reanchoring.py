@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from claims import reanchoring
-from tiktok_claims.api import version_etag
+from tiktok_claims.api.concurrency import version_etag
 
 
 class CanChangeQuotes(permissions.BasePermission):

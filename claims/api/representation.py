@@ -10,7 +10,8 @@ from claims.models import Claim, Quote, Rebuttal, Speaker
 from claims.versions import last_modified
 from sources.dates import iso_with_precision
 from sources.models import Article
-from tiktok_claims.api import Links, parse_expand
+from tiktok_claims.api.expansion import parse_expand
+from tiktok_claims.api.links import Links
 
 CLAIM_EXPANDABLE = ("speaker", "quotes", "topics")
 # The serializer's own date-time format, so `modified` reads the same on both paths.

@@ -11,7 +11,8 @@ from claims.models import Claim, ClaimType, QuoteMode, Speaker
 from claims.selection import quote_from_selection
 from sources.dates import DatePrecision
 from sources.models import Article
-from tiktok_claims.api import JSONRenderer, error_messages
+from tiktok_claims.api.errors import error_messages
+from tiktok_claims.api.renderers import JSONRenderer
 
 
 class CanQuoteSelection(permissions.BasePermission):

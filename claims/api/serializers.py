@@ -10,8 +10,8 @@ from rest_framework.utils.urls import replace_query_param
 from claims.models import Claim, Quote, Rebuttal, Speaker, Topic
 from claims.versions import last_modified, record_correction
 from sources.models import Article
-from tiktok_claims.api import WebUrlField, web_url
-from tiktok_claims.api_validation import ModelCleanMixin
+from tiktok_claims.api.links import WebUrlField, web_url
+from tiktok_claims.api.validation import ModelCleanMixin
 
 LINK_LIST = {"type": "array", "items": {"type": "string", "format": "uri"}}
 

@@ -12,7 +12,8 @@ from rest_framework.views import APIView
 
 from claims.models import Claim
 from claims.versions import claim_versions
-from tiktok_claims.api import JSONRenderer, web_url
+from tiktok_claims.api.links import web_url
+from tiktok_claims.api.renderers import JSONRenderer
 
 
 class FieldChangeSerializer(serializers.Serializer):

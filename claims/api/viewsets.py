@@ -33,17 +33,15 @@ from claims.filters import is_ranked, ranked_unless_too_many
 from claims.jsonld import claim_jsonld, quote_annotation
 from claims.models import Claim, ClaimType, Quote, Rebuttal, Side, Speaker, Topic
 from sources.dates import iso_with_precision
-from tiktok_claims.api import (
-    CSV_CHUNK_ROWS,
-    FORMAT_PARAMETER,
-    ApiViewMixin,
-    JSONLDRenderer,
-    Links,
-    expand_parameter,
-    parse_expand,
-    version_etag,
-)
-from tiktok_claims.paging import ID_PATTERN, KeysetPagination
+from tiktok_claims.api.concurrency import version_etag
+from tiktok_claims.api.csv_export import CSV_CHUNK_ROWS
+from tiktok_claims.api.expansion import expand_parameter, parse_expand
+from tiktok_claims.api.links import Links
+from tiktok_claims.api.negotiation import FORMAT_PARAMETER
+from tiktok_claims.api.pagination import KeysetPagination
+from tiktok_claims.api.renderers import JSONLDRenderer
+from tiktok_claims.api.views import ApiViewMixin
+from tiktok_claims.paging import ID_PATTERN
 
 # JSON-LD by default; the same document as plain JSON with ?format=json.
 JSONLD_RESPONSES = {

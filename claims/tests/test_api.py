@@ -25,7 +25,7 @@ from claims.tests.factories import (
     TopicFactory,
 )
 from sources.tests.factories import ArticleFactory, OutletFactory
-from tiktok_claims.api import neutralise_formula
+from tiktok_claims.api.csv_export import neutralise_formula
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 """The OpenAPI schema's descriptions: every parameter, the CSV bodies and the JSON errors."""
 
-from tiktok_claims.paging import MAX_PAGE_SIZE
+from tiktok_claims.api.pagination import MAX_PAGE_SIZE
 
 ERROR_SCHEMA = {
     "type": "object",

@@ -10,7 +10,9 @@ from claims.api.selection import QuoteFromSelectionView
 from claims.api.versions import ClaimVersionsView
 from claims.api.viewsets import ClaimViewSet, QuoteViewSet, RebuttalViewSet, SpeakerViewSet, TopicViewSet
 from sources.api import ArticleViewSet, OutletViewSet
-from tiktok_claims.api import ApiViewMixin, JSONRenderer, api_not_found
+from tiktok_claims.api.errors import api_not_found
+from tiktok_claims.api.renderers import JSONRenderer
+from tiktok_claims.api.views import ApiViewMixin
 
 app_name = "api"
 

@@ -5,7 +5,7 @@ import copy
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from tiktok_claims.api import error_messages
+from tiktok_claims.api.errors import error_messages
 
 
 class ModelCleanMixin:
