@@ -13,14 +13,6 @@ SHOWN_VALUE_LENGTH = 120
 POSTGRESQL_CONFLICT_CODES = {"55P03", "40001", "40P01"}
 
 
-def versioned_models():
-    """The curated models that carry a version counter."""
-    from claims.models import Claim, Quote, Rebuttal, Speaker
-    from sources.models import Article
-
-    return [Article, Speaker, Claim, Quote, Rebuttal]
-
-
 class VersionConflict(Exception):
     """A save found its row at another version than the one it was based on, or gone: nothing was saved."""
 
