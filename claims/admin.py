@@ -14,8 +14,8 @@ from claims.admin_reanchoring import AnchorCandidatesMixin
 from claims.anchoring import AnchorStatus
 from claims.forms import ClaimForm, QuoteForm, VersionedForm
 from claims.models import Claim, Quote, Rebuttal, Speaker, Topic
-from claims.versioning import conflict_message, is_write_conflict
 from claims.versions import record_correction
+from tiktok_claims.versioning import conflict_message, is_write_conflict
 
 
 class VersionedMixin:

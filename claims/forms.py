@@ -7,7 +7,7 @@ from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 
 from claims import anchoring
 from claims.models import Quote
-from claims.versioning import changes_since
+from tiktok_claims.versioning import changes_since
 
 
 class VersionedForm(forms.ModelForm):

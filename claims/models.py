@@ -12,7 +12,6 @@ from simple_history.models import HistoricalRecords
 
 from claims import anchoring
 from claims.history import VersionedHistoricalRecords
-from claims.versioning import VersionedModel
 from sources.dates import (
     DatePrecision,
     format_with_precision,
@@ -23,6 +22,7 @@ from sources.dates import (
     validate_period_start,
 )
 from sources.models import SlugManager
+from tiktok_claims.versioning import VersionedModel
 
 # The text-search configuration for PostgreSQL full-text search; the corpus is in English.
 SEARCH_CONFIG = "english"

@@ -5,8 +5,8 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from claims.versioning import VersionedModel
 from sources.dates import DatePrecision, format_with_precision, validate_period_start
+from tiktok_claims.versioning import VersionedModel
 
 
 class SlugManager(models.Manager):

@@ -9,7 +9,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
-from claims.versioning import conflict_message, is_write_conflict
+from tiktok_claims.versioning import conflict_message, is_write_conflict
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 from django.db import router, transaction
 from rest_framework import exceptions
 
-from claims.versioning import lock_current
+from tiktok_claims.versioning import lock_current
 
 
 class ConcurrencyMixin:

@@ -12,8 +12,8 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from claims.versioning import conflict_message, is_write_conflict
 from tiktok_claims.api.renderers import JSONRenderer
+from tiktok_claims.versioning import conflict_message, is_write_conflict
 
 
 def error_messages(error):

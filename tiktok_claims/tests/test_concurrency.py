@@ -21,8 +21,8 @@ from claims.forms import VersionedForm
 from claims.models import Claim
 from claims.tests.admin_pages import form_data, page_text
 from claims.tests.factories import ClaimFactory
-from claims.versioning import VersionConflict, is_write_conflict
 from tiktok_claims.middleware import DatabaseUnavailableMiddleware
+from tiktok_claims.versioning import VersionConflict, is_write_conflict
 
 POSTGRESQL = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
