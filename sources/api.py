@@ -8,13 +8,13 @@ from rest_framework import serializers, viewsets
 from rest_framework.reverse import reverse as api_reverse
 from rest_framework.utils.urls import replace_query_param
 
-from claims.filters import FilterForm
 from sources.dates import DatePrecision, iso_with_precision
 from sources.models import Article, Outlet
 from tiktok_claims.api.links import WebUrlField, web_url
 from tiktok_claims.api.negotiation import FORMAT_PARAMETER
 from tiktok_claims.api.validation import ModelCleanMixin
 from tiktok_claims.api.views import ApiViewMixin
+from tiktok_claims.filter_forms import FilterForm
 
 
 class OutletSerializer(ModelCleanMixin, serializers.ModelSerializer):

@@ -6,7 +6,7 @@ from django.utils.safestring import mark_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from claims.filters import ClaimFilterSet, FilterForm
+from claims.filters import ClaimFilterSet
 from claims.models import (
     Claim,
     Quote,
@@ -19,6 +19,7 @@ from claims.models import (
     Topic,
 )
 from sources.models import Article
+from tiktok_claims.filter_forms import FilterForm
 from tiktok_claims.paging import ID_PATTERN
 
 

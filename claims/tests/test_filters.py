@@ -4,9 +4,10 @@ import pytest
 from django.http import QueryDict
 
 from claims.facets import _cache_key
-from claims.filters import NUL_MESSAGE, ClaimFilterSet
+from claims.filters import ClaimFilterSet
 from claims.models import Claim
 from claims.tests.factories import ClaimFactory, QuoteFactory, RebuttalFactory, SpeakerFactory, TopicFactory
+from tiktok_claims.filter_forms import NUL_MESSAGE
 
 pytestmark = pytest.mark.django_db
 

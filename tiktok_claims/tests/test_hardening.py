@@ -18,11 +18,11 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from claims.filters import MAX_VALUES_PER_PARAMETER
 from claims.models import Speaker
 from claims.tests.admin_pages import form_data, page_text
 from claims.tests.factories import ClaimFactory, SpeakerFactory, TopicFactory
 from tiktok_claims import settings as project_settings
+from tiktok_claims.filter_forms import MAX_VALUES_PER_PARAMETER
 from tiktok_claims.middleware import MAX_QUERY_PARAMETERS, MAX_QUERY_STRING_LENGTH, client_ip_address
 
 pytestmark = pytest.mark.django_db
