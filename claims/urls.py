@@ -1,6 +1,6 @@
 from django.urls import path
 
-from claims import feeds, versions, views
+from claims import articles, feeds, versions, views
 
 app_name = "claims"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("speakers/<slug:slug>/", views.SpeakerDetailView.as_view(), name="speaker-detail"),
     path("timeline/", views.timeline, name="timeline"),
     path("vocab/", views.vocabulary, name="vocabulary"),
+    path("articles/<slug:slug>/", articles.ArticleDetailView.as_view(), name="article-detail"),
 ]

@@ -73,7 +73,7 @@ class Article(VersionedModel, models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("sources:article-detail", args=[self.slug])
+        return reverse("claims:article-detail", args=[self.slug])
 
     def get_text_url(self):
         """The verbatim text as text/plain: what quote offsets, prefixes and suffixes are counted on."""

@@ -6,7 +6,7 @@ app_name = "sources"
 
 urlpatterns = [
     path("articles/", views.ArticleListView.as_view(), name="article-list"),
-    path("articles/<slug:slug>/", views.ArticleDetailView.as_view(), name="article-detail"),
+    # An article's own page shows its quotes, so it is claims' (claims:article-detail).
     path("articles/<slug:slug>/text.txt", views.article_text, name="article-text"),
     path("articles/<slug:slug>/snapshots/<int:pk>/", views.article_snapshot, name="article-snapshot"),
 ]

@@ -3,10 +3,8 @@ from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
-from django.views.generic import DetailView, ListView
+from django.views.generic import ListView
 
-from claims.highlighting import highlight_article, is_anchored
-from claims.selection import panel_context
 from sources.models import Article, ArticleSnapshot
 
 
@@ -33,25 +31,6 @@ class ArticleListView(ListView):
             article.quote_count = counts[article.pk]["quote_count"]
             article.claim_count = counts[article.pk]["claim_count"]
         context["object_list"] = page
-        return context
-
-
-class ArticleDetailView(DetailView):
-    extra_context = {"section": "articles"}
-    queryset = Article.objects.select_related("outlet")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        quotes = list(self.object.quotes.select_related("claim__speaker").order_by("start", "end", "pk"))
-        for quote in quotes:
-            quote.is_anchored = is_anchored(self.object.text, quote)
-        can_quote = self.request.user.has_perm("claims.add_quote")
-        context.update(
-            quotes=quotes, text_html=highlight_article(self.object.text, quotes, offsets=can_quote)
-        )
-        if can_quote:
-            context.update(can_quote=True, **panel_context(self.request.user))
-        context["snapshots"] = list(self.object.snapshots.defer("html"))
         return context
 
 

@@ -55,7 +55,7 @@ class ClaimRepresentation:
         self.quote_url = links.api("api:quote-detail")
         self.quote_annotation = links.api("api:quote-annotation")
         self.article_url = links.api("api:article-detail", "slug")
-        self.article_page = links.page("sources:article-detail")
+        self.article_page = links.page("claims:article-detail")
 
     def claims(self, rows):
         """The representation of each row of Claim.objects.values(*CLAIM_FIELDS), in order."""
