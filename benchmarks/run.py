@@ -86,7 +86,13 @@ def prepare_database(arguments):
             "delete it (or point BENCH_DATABASE_URL at an empty one) and run again."
         )
     say(f"== generating {arguments.claims:,} claims (minutes at 100,000 and more; progress below)")
-    manage(arguments.database_url, "generate_corpus", "--claims", str(arguments.claims))
+    manage(
+        arguments.database_url,
+        "generate_corpus",
+        "--settings=benchmarks.settings",
+        "--claims",
+        str(arguments.claims),
+    )
     return database_facts(arguments.database_url)
 
 

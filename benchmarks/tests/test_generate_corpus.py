@@ -5,8 +5,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from benchmarks.management.commands import generate_corpus
 from claims.anchoring import AnchorStatus
-from claims.management.commands import generate_corpus
 from claims.models import Claim, Quote, Rebuttal, Side, Speaker
 from claims.tests.factories import ClaimFactory
 from sources.models import Article
@@ -19,7 +19,7 @@ CLAIMS = 240
 @pytest.fixture
 def generated():
     """A generated corpus of 240 claims in the test database."""
-    call_command("generate_corpus", claims=CLAIMS, stdout=io.StringIO())
+    call_command(generate_corpus.Command(), claims=CLAIMS, stdout=io.StringIO())
 
 
 def test_every_generated_quote_is_exact_at_its_offsets(generated):
@@ -62,7 +62,7 @@ def test_refuses_a_database_that_holds_claims():
     """Generated rows never go into a database with curated claims; nothing is added."""
     curated = ClaimFactory(key="pompeo-prague-enormous-data-sets")
     with pytest.raises(CommandError, match="already holds 1 claims"):
-        call_command("generate_corpus", claims=10)
+        call_command(generate_corpus.Command(), claims=10)
     assert list(Claim.objects.all()) == [curated]
 
 
@@ -70,5 +70,5 @@ def test_refuses_the_curated_sqlite_file(monkeypatch):
     """The default db.sqlite3, where the curated corpus lives, is refused even when empty."""
     monkeypatch.setattr(generate_corpus, "CURATED_SQLITE_PATH", connection.settings_dict["NAME"])
     with pytest.raises(CommandError, match="is the curated database"):
-        call_command("generate_corpus", claims=10)
+        call_command(generate_corpus.Command(), claims=10)
     assert Claim.objects.count() == 0

@@ -2,8 +2,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from benchmarks.synthetic_corpus import Generator, plan
 from claims.models import Claim
-from claims.synthetic_corpus import Generator, plan
 from tiktok_claims import readcache
 
 # The curated corpus lives in the default SQLite file when DATABASE_URL is unset.
