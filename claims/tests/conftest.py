@@ -1,9 +1,11 @@
-"""Fixtures for the page tests: a small debate built with factories."""
+"""Fixtures for the page tests: a small debate built with factories; browsers signed in."""
 
 import datetime
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
+from django.test import Client
 
 from claims.models import ClaimType, QuoteMode, RebuttalRelation, Side, SpeakerKind
 from claims.tests.factories import (
@@ -124,3 +126,25 @@ def build_debate():
 def debate(db):
     """A small debate built with factories."""
     return build_debate()
+
+
+@pytest.fixture
+def signed_in_context(live_server):
+    """A function making a browser context (1280 x 900) whose session cookie signs a user in."""
+
+    def context_for(browser, user):
+        client = Client()
+        client.force_login(user)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        return context
+
+    return context_for

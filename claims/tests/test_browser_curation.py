@@ -4,9 +4,7 @@ import datetime
 import time
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import Group, User
-from django.test import Client
 from playwright.sync_api import expect
 
 from claims.models import Quote
@@ -47,23 +45,11 @@ CHARACTER_BOXES = """([firstWords, lastWords]) => {
 }"""
 
 
-def curator_context(browser, live_server):
-    """A browser context signed in as a member of the curator group (staff), like a curator."""
-    user = User.objects.create_user("carla", password="a long test password", is_staff=True)
+def curator(username="carla"):
+    """A member of the curator group (staff), like a curator."""
+    user = User.objects.create_user(username, password="a long test password", is_staff=True)
     user.groups.add(Group.objects.get(name="curator"))
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return context
+    return user
 
 
 def drag_select(page, first_words, last_words):
@@ -77,11 +63,13 @@ def drag_select(page, first_words, last_words):
     page.mouse.up()
 
 
-def test_a_curator_imports_a_saved_page_and_quotes_it_without_typing_the_quote(live_server, browser, roles):
+def test_a_curator_imports_a_saved_page_and_quotes_it_without_typing_the_quote(
+    live_server, browser, roles, signed_in_context
+):
     """Import a saved page in the admin, correct it, save; select words on its page, quote, see the mark."""
     outlet = OutletFactory(name="The Daily Ledger", slug="daily-ledger")
     speaker = SpeakerFactory(name="TikTok spokesperson", slug="tiktok-spokesperson")
-    context = curator_context(browser, live_server)
+    context = signed_in_context(browser, curator())
     page = context.new_page()
     errors = []  # script errors and CSP refusals; the admin's missing /favicon.ico is not one
     page.on(

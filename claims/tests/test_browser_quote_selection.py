@@ -3,9 +3,7 @@
 import datetime
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import Permission, User
-from django.test import Client
 from playwright.sync_api import expect
 
 from claims.models import Claim, Quote
@@ -32,25 +30,13 @@ def article():
     return article
 
 
-def signed_in_context(browser, live_server):
-    """A browser context whose session cookie belongs to a curator (staff, quote and claim rights)."""
+def quote_curator():
+    """A staff user who may add and view quotes and claims."""
     user = User.objects.create_user("curator", password="a long test password", is_staff=True)
     user.user_permissions.set(
         Permission.objects.filter(codename__in=["add_quote", "view_quote", "add_claim", "view_claim"])
     )
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return context
+    return user
 
 
 SELECT_RANGE = """([startWords, endWords]) => {
@@ -73,10 +59,12 @@ SELECT_RANGE = """([startWords, endWords]) => {
 }"""
 
 
-def test_a_selected_range_becomes_a_new_claims_quote_marked_on_the_page(live_server, browser, article):
+def test_a_selected_range_becomes_a_new_claims_quote_marked_on_the_page(
+    live_server, browser, article, signed_in_context
+):
     """Select across a line break and an emoji, start a new claim, save: mark, history, no axe issue."""
     speaker = SpeakerFactory(name="TikTok spokesperson", slug="tiktok-spokesperson")
-    context = signed_in_context(browser, live_server)
+    context = signed_in_context(browser, quote_curator())
     page = context.new_page()
     errors = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
@@ -130,10 +118,12 @@ def caret_browser(browser):
     chromium.close()
 
 
-def test_the_keyboard_alone_selects_opens_fills_and_saves(live_server, caret_browser, article):
+def test_the_keyboard_alone_selects_opens_fills_and_saves(
+    live_server, caret_browser, article, signed_in_context
+):
     """Shift+arrows select, Tab reaches the button, the panel is filled and saved by keys only."""
     claim = ClaimFactory(summary="TikTok denies handing data to Beijing.")
-    context = signed_in_context(caret_browser, live_server)
+    context = signed_in_context(caret_browser, quote_curator())
     page = context.new_page()
     page.goto(live_server.url + article.get_absolute_url())
     # The caret before "We have"; from here on, only keys.
