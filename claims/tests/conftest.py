@@ -129,8 +129,12 @@ def debate(db):
 
 
 @pytest.fixture
-def signed_in_context(live_server):
-    """A function making a browser context (1280 x 900) whose session cookie signs a user in."""
+def signed_in_context(live_server, roles):
+    """A function making a browser context (1280 x 900) whose session cookie signs a user in.
+
+    With roles: the permissions and groups exist even when an earlier serialized_rollback test
+    flushed them away (Django skips post_migrate after such a flush).
+    """
 
     def context_for(browser, user):
         client = Client()
