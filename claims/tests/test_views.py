@@ -527,8 +527,8 @@ def marks(response):
 @pytest.fixture
 def counted(monkeypatch):
     """Timelines count claims past 3 of them, with 2 speaker rows, so a few rows exercise it."""
-    monkeypatch.setattr("claims.timeline.MAX_DRAWN_CLAIMS", 3)
-    monkeypatch.setattr("claims.timeline.MAX_SPEAKER_ROWS", 2)
+    monkeypatch.setattr("claims.timeline.queries.MAX_DRAWN_CLAIMS", 3)
+    monkeypatch.setattr("claims.timeline.queries.MAX_SPEAKER_ROWS", 2)
 
 
 def test_a_big_result_is_counted_per_speaker_and_month_and_says_so(client, db, counted):

@@ -1,0 +1,22 @@
+"""The timeline's layout: time across, speakers (grouped by side) down, rebuttals as links.
+
+Computed here so the template only draws; marks that would overlap in a row are merged into
+one counted mark linking to the filtered claim list, so the drawing stays readable (and its
+size bounded) however many claims there are.
+"""
+
+from claims.timeline.layouts import Cell, CountedRow, Layout, counted_layout, timeline_layout
+from claims.timeline.queries import MAX_DRAWN_CLAIMS, count_claims, timeline_drawing
+from claims.timeline.scale import TimeScale
+
+__all__ = [
+    "MAX_DRAWN_CLAIMS",
+    "Cell",
+    "CountedRow",
+    "Layout",
+    "TimeScale",
+    "count_claims",
+    "counted_layout",
+    "timeline_drawing",
+    "timeline_layout",
+]

@@ -1,0 +1,152 @@
+"""What the timeline reads from the database: a few claims to draw, or counts per row and month."""
+
+from urllib.parse import urlencode
+
+from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, Value, When, Window
+from django.db.models.functions import TruncMonth
+from django.urls import reverse
+
+from claims.models import Claim, Rebuttal, RebuttalRelation
+from claims.timeline.layouts import SIDE_LABELS, SIDE_ORDER, Cell, CountedRow, counted_layout, timeline_layout
+from sources.dates import DatePrecision, period_end
+from tiktok_claims import readcache
+
+# Up to this many claims are drawn one by one, as the curated corpus (84) always is; more are
+# counted per row and month in the database (drawing 10,000 claims one by one took 12 s).
+MAX_DRAWN_CLAIMS = 300
+# Speakers with a row of their own when more speakers than this have claims; the rest of each
+# side share one "other speakers" row, so the drawing stays under ~30 rows.
+MAX_SPEAKER_ROWS = 24
+# Rebuttal curves between counted bars: the pairs of bars with the most rebuttals.
+MAX_COUNTED_LINKS = 400
+ROW_AND_MONTH_PARAMETERS = ("speaker", "side", "said_from", "said_to", "page")
+
+
+def timeline_drawing(claims, rows_by="speaker", query=(), max_counted_links=400):
+    """The layout for these claims: each one drawn (two queries) or, past MAX_DRAWN_CLAIMS, counted.
+
+    query: the page's other filters as (parameter, value) pairs, kept on the counted marks' links;
+    max_counted_links: how many curves the counted drawing draws at most.
+    """
+    if claims.query.annotations:
+        # Sorting by rebuttals joins them (a claim rebutted twice counted twice in a GROUP BY),
+        # and search ranks: keep only which claims matched.
+        claims = Claim.objects.filter(pk__in=claims.order_by().values("pk"))
+    claims = claims.order_by()
+    few = list(
+        claims.select_related("speaker").only(
+            "said_on",
+            "said_on_precision",
+            "said_earliest",
+            "summary",
+            "speaker__name",
+            "speaker__slug",
+            "speaker__side",
+        )[: MAX_DRAWN_CLAIMS + 1]
+    )
+    if len(few) <= MAX_DRAWN_CLAIMS:
+        ids = [claim.pk for claim in few]
+        rebuttals = Rebuttal.objects.filter(rebutting_claim__in=ids, rebutted_claim__in=ids).values_list(
+            "rebutting_claim_id", "rebutted_claim_id", "relation"
+        )
+        return timeline_layout(few, rebuttals, rows_by=rows_by)
+    # Counting a million claims takes a second or so, and laying out the bars a few hundred ms:
+    # both once per corpus version, like the counts.
+    sql, params = claims.query.sql_with_params()
+    return readcache.get_or_compute(
+        "timeline",
+        (rows_by, tuple(query), sql, params, max_counted_links),
+        lambda: counted_layout(*count_claims(claims, rows_by, query), max_links=max_counted_links),
+    )
+
+
+def count_claims(claims, rows_by, query):
+    """Rows, cells and rebuttal links for counted_layout, grouped in the database: two or three queries."""
+    # The page's filters stay on each mark's link, except those the row and month replace.
+    kept = [(name, value) for name, value in query if name not in ROW_AND_MONTH_PARAMETERS]
+    claim_list = reverse("claims:claim-list")
+    rows, busiest = [], []
+    if rows_by == "speaker":
+        speakers = list(
+            claims.values("speaker", "speaker__name", "speaker__slug", "speaker__side")
+            .annotate(count=Count("pk"))
+            .order_by("-count", "speaker")[: MAX_SPEAKER_ROWS + 1]
+        )
+        busiest = [speaker["speaker"] for speaker in speakers[:MAX_SPEAKER_ROWS]]
+        for speaker in speakers[:MAX_SPEAKER_ROWS]:
+            claim_filter = [("speaker", speaker["speaker__slug"]), *kept]
+            href = reverse("claims:speaker-detail", args=[speaker["speaker__slug"]])
+            rows.append(
+                CountedRow(
+                    (speaker["speaker"], speaker["speaker__side"]),
+                    speaker["speaker__name"],
+                    href,
+                    speaker["speaker__side"],
+                    claim_filter,
+                )
+            )
+        if len(speakers) <= MAX_SPEAKER_ROWS:
+            busiest = None  # every speaker has a row: group by speaker alone
+    for side in SIDE_ORDER:
+        claim_filter = [("side", side), *kept]
+        href = claim_list + "?" + urlencode(claim_filter)
+        if rows_by == "side":
+            rows.append(CountedRow((0, side), SIDE_LABELS[side], href, side, claim_filter))
+        else:
+            by = f"other speakers ({SIDE_LABELS[side]})"
+            rows.append(CountedRow((0, side), "Other speakers", href, side, claim_filter, by))
+
+    def cell_of(prefix):
+        """The expressions placing a claim (or a rebuttal's claim, through prefix) in its cell."""
+        speaker = F(prefix + "speaker")
+        if rows_by == "side":
+            row = Value(0)
+        elif busiest is None:
+            row = speaker
+        else:
+            row = Case(When(**{prefix + "speaker__in": busiest}, then=speaker), default=Value(0))
+        year_only = Case(
+            When(**{prefix + "said_on_precision": DatePrecision.YEAR}, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+        return row, F(prefix + "speaker__side"), year_only, TruncMonth(prefix + "said_on")
+
+    def cell_key(row, side, year_only, month):
+        last = month.replace(month=12, day=31) if year_only else period_end(month, DatePrecision.MONTH)
+        return ((row, side), month, last)
+
+    names = ("row", "side", "year_only", "month")
+    cells = [
+        Cell(*cell_key(*(values[name] for name in names)), values["count"])
+        for values in claims.values(**dict(zip(names, cell_of(""), strict=True))).annotate(count=Count("pk"))
+    ]
+    rebuttals = Rebuttal.objects.all()
+    if claims.query.has_filters():
+        # EXISTS, not IN: SQLite walked every pair of the two id lists (96 s at 100k claims).
+        claims = claims.order_by()
+        rebuttals = rebuttals.filter(
+            Exists(claims.filter(pk=OuterRef("rebutting_claim"))),
+            Exists(claims.filter(pk=OuterRef("rebutted_claim"))),
+        )
+    source = dict(zip(["source_" + name for name in names], cell_of("rebutting_claim__"), strict=True))
+    target = dict(zip(["target_" + name for name in names], cell_of("rebutted_claim__"), strict=True))
+    by_relation = {relation: Count("pk", filter=Q(relation=relation)) for relation in RebuttalRelation.values}
+    pairs = (
+        rebuttals.values(**source, **target)
+        .annotate(count=Count("pk"), pairs=Window(Count("*")), **by_relation)
+        .order_by("-count", *source, *target)[:MAX_COUNTED_LINKS]
+    )
+    links, left_out = [], 0
+    for values in pairs:
+        relations = {relation: values[relation] for relation in RebuttalRelation.values if values[relation]}
+        links.append(
+            (
+                cell_key(*(values["source_" + name] for name in names)),
+                cell_key(*(values["target_" + name] for name in names)),
+                relations,
+                values["count"],
+            )
+        )
+        left_out = values["pairs"] - MAX_COUNTED_LINKS
+    return rows, cells, links, max(0, left_out), rows_by == "speaker"
