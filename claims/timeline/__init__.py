@@ -5,13 +5,25 @@ one counted mark linking to the filtered claim list, so the drawing stays readab
 size bounded) however many claims there are.
 """
 
-from claims.timeline.layouts import Cell, CountedRow, Layout, counted_layout, timeline_layout
+from claims.timeline.layouts import (
+    Cell,
+    CellKey,
+    CountedClaims,
+    CountedLink,
+    CountedRow,
+    Layout,
+    counted_layout,
+    timeline_layout,
+)
 from claims.timeline.queries import MAX_DRAWN_CLAIMS, count_claims, timeline_drawing
 from claims.timeline.scale import TimeScale
 
 __all__ = [
     "MAX_DRAWN_CLAIMS",
     "Cell",
+    "CellKey",
+    "CountedClaims",
+    "CountedLink",
     "CountedRow",
     "Layout",
     "TimeScale",

@@ -2,6 +2,7 @@
 
 import datetime
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -267,6 +268,33 @@ class Cell:
     count: int
 
 
+class CellKey(NamedTuple):
+    """Which bar: its row's key and the first and last day of its period."""
+
+    row: object
+    first: datetime.date
+    last: datetime.date
+
+
+class CountedLink(NamedTuple):
+    """Rebuttals from the claims of one bar to those of another, per relation and in all."""
+
+    source: CellKey
+    target: CellKey
+    relations: dict
+    count: int
+
+
+class CountedClaims(NamedTuple):
+    """What counted_layout draws: rows, cells, the busiest links and how many links were not fetched."""
+
+    rows: list
+    cells: list
+    links: list
+    left_out: int = 0
+    headed: bool = True
+
+
 def counted_layout(
     rows,
     cells,
@@ -281,8 +309,7 @@ def counted_layout(
 ):
     """Draw counted claims: one bar per cell, the taller the more claims.
 
-    rows are CountedRow in drawing order; cells are Cell; links are the busiest pairs of cells
-    ((row, first, last), (row, first, last), {relation: count}, count), busiest first, and left_out
+    rows are CountedRow in drawing order; cells are Cell; links are CountedLink, busiest first, and left_out
     how many pairs were not fetched; headed: a heading above each side's rows (rows by speaker).
     """
     plot_left, plot_right = label_width + 10, width - 15
@@ -343,16 +370,17 @@ def counted_layout(
         else:
             mark.label = f"{claims}, {cell.first:%B %Y}"
         marks.append(mark)
-        mark_of[(cell.row, cell.first, cell.last)] = mark
+        mark_of[CellKey(cell.row, cell.first, cell.last)] = mark
 
     drawn_links = []
-    for source, target, relations, count in links:
-        source_mark, target_mark = mark_of.get(source), mark_of.get(target)
+    for link in links:
+        source_mark, target_mark = mark_of.get(link.source), mark_of.get(link.target)
         if source_mark is None or target_mark is None or source_mark is target_mark:
             continue  # rebuttals within one bar have no curve
         if len(drawn_links) < max_links:
-            relation = max(relations, key=relations.get)  # the curve takes the commonest relation's style
-            drawn_links.append(_link(source_mark, target_mark, relation, count))
+            # The curve takes the commonest relation's style.
+            relation = max(link.relations, key=link.relations.get)
+            drawn_links.append(_link(source_mark, target_mark, relation, link.count))
         else:
             left_out += 1
     return Layout(

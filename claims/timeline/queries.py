@@ -7,7 +7,17 @@ from django.db.models.functions import TruncMonth
 from django.urls import reverse
 
 from claims.models import Claim, Rebuttal, RebuttalRelation
-from claims.timeline.layouts import SIDE_LABELS, SIDE_ORDER, Cell, CountedRow, counted_layout, timeline_layout
+from claims.timeline.layouts import (
+    SIDE_LABELS,
+    SIDE_ORDER,
+    Cell,
+    CellKey,
+    CountedClaims,
+    CountedLink,
+    CountedRow,
+    counted_layout,
+    timeline_layout,
+)
 from sources.dates import DatePrecision, period_end
 from tiktok_claims import readcache
 
@@ -56,12 +66,19 @@ def timeline_drawing(claims, rows_by="speaker", query=(), max_counted_links=400)
     return readcache.get_or_compute(
         "timeline",
         (rows_by, tuple(query), sql, params, max_counted_links),
-        lambda: counted_layout(*count_claims(claims, rows_by, query), max_links=max_counted_links),
+        lambda: draw_counted(count_claims(claims, rows_by, query), max_counted_links),
+    )
+
+
+def draw_counted(counted, max_links):
+    """counted_layout of a CountedClaims."""
+    return counted_layout(
+        counted.rows, counted.cells, counted.links, counted.left_out, counted.headed, max_links=max_links
     )
 
 
 def count_claims(claims, rows_by, query):
-    """Rows, cells and rebuttal links for counted_layout, grouped in the database: two or three queries."""
+    """CountedClaims for counted_layout, grouped in the database: two or three queries."""
     # The page's filters stay on each mark's link, except those the row and month replace.
     kept = [(name, value) for name, value in query if name not in ROW_AND_MONTH_PARAMETERS]
     claim_list = reverse("claims:claim-list")
@@ -114,7 +131,7 @@ def count_claims(claims, rows_by, query):
 
     def cell_key(row, side, year_only, month):
         last = month.replace(month=12, day=31) if year_only else period_end(month, DatePrecision.MONTH)
-        return ((row, side), month, last)
+        return CellKey((row, side), month, last)
 
     names = ("row", "side", "year_only", "month")
     cells = [
@@ -141,7 +158,7 @@ def count_claims(claims, rows_by, query):
     for values in pairs:
         relations = {relation: values[relation] for relation in RebuttalRelation.values if values[relation]}
         links.append(
-            (
+            CountedLink(
                 cell_key(*(values["source_" + name] for name in names)),
                 cell_key(*(values["target_" + name] for name in names)),
                 relations,
@@ -149,4 +166,4 @@ def count_claims(claims, rows_by, query):
             )
         )
         left_out = values["pairs"] - MAX_COUNTED_LINKS
-    return rows, cells, links, max(0, left_out), rows_by == "speaker"
+    return CountedClaims(rows, cells, links, max(0, left_out), headed=rows_by == "speaker")
