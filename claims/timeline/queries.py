@@ -79,26 +79,54 @@ def draw_counted(counted, max_links):
 
 def count_claims(claims, rows_by, query):
     """CountedClaims for counted_layout, grouped in the database: two or three queries."""
+    speakers = busiest_speakers(claims) if rows_by == "speaker" else []
+    rows, busiest = counted_rows(rows_by, speakers, query)
+    names = ("row", "side", "year_only", "month")
+    cells = [
+        Cell(*cell_key(*(values[name] for name in names)), values["count"])
+        for values in claims.values(**dict(zip(names, _cell_of("", rows_by, busiest), strict=True))).annotate(
+            count=Count("pk")
+        )
+    ]
+    links, left_out = count_links(claims, rows_by, busiest)
+    return CountedClaims(rows, cells, links, left_out, headed=rows_by == "speaker")
+
+
+def busiest_speakers(claims):
+    """The MAX_SPEAKER_ROWS + 1 speakers with most claims: dicts of speaker (id), name, slug, side."""
+    return [
+        {
+            "speaker": row["speaker"],
+            "name": row["speaker__name"],
+            "slug": row["speaker__slug"],
+            "side": row["speaker__side"],
+        }
+        for row in claims.values("speaker", "speaker__name", "speaker__slug", "speaker__side")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "speaker")[: MAX_SPEAKER_ROWS + 1]
+    ]
+
+
+def counted_rows(rows_by, speakers, query):
+    """The CountedRows, and the ids of the speakers with a row of their own (None: every speaker has one).
+
+    speakers: the busiest speakers, busiest first, at most MAX_SPEAKER_ROWS + 1 (from busiest_speakers).
+    """
     # The page's filters stay on each mark's link, except those the row and month replace.
     kept = [(name, value) for name, value in query if name not in ROW_AND_MONTH_PARAMETERS]
     claim_list = reverse("claims:claim-list")
     rows, busiest = [], []
     if rows_by == "speaker":
-        speakers = list(
-            claims.values("speaker", "speaker__name", "speaker__slug", "speaker__side")
-            .annotate(count=Count("pk"))
-            .order_by("-count", "speaker")[: MAX_SPEAKER_ROWS + 1]
-        )
         busiest = [speaker["speaker"] for speaker in speakers[:MAX_SPEAKER_ROWS]]
         for speaker in speakers[:MAX_SPEAKER_ROWS]:
-            claim_filter = [("speaker", speaker["speaker__slug"]), *kept]
-            href = reverse("claims:speaker-detail", args=[speaker["speaker__slug"]])
+            claim_filter = [("speaker", speaker["slug"]), *kept]
+            href = reverse("claims:speaker-detail", args=[speaker["slug"]])
             rows.append(
                 CountedRow(
-                    (speaker["speaker"], speaker["speaker__side"]),
-                    speaker["speaker__name"],
+                    (speaker["speaker"], speaker["side"]),
+                    speaker["name"],
                     href,
-                    speaker["speaker__side"],
+                    speaker["side"],
                     claim_filter,
                 )
             )
@@ -112,32 +140,42 @@ def count_claims(claims, rows_by, query):
         else:
             by = f"other speakers ({SIDE_LABELS[side]})"
             rows.append(CountedRow((0, side), "Other speakers", href, side, claim_filter, by))
+    return rows, busiest
 
-    def cell_of(prefix):
-        """The expressions placing a claim (or a rebuttal's claim, through prefix) in its cell."""
-        speaker = F(prefix + "speaker")
-        if rows_by == "side":
-            row = Value(0)
-        elif busiest is None:
-            row = speaker
-        else:
-            row = Case(When(**{prefix + "speaker__in": busiest}, then=speaker), default=Value(0))
-        year_only = Case(
-            When(**{prefix + "said_on_precision": DatePrecision.YEAR}, then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        )
-        return row, F(prefix + "speaker__side"), year_only, TruncMonth(prefix + "said_on")
 
-    def cell_key(row, side, year_only, month):
-        last = month.replace(month=12, day=31) if year_only else period_end(month, DatePrecision.MONTH)
-        return CellKey((row, side), month, last)
+def row_of(speaker, side, rows_by, busiest):
+    """The key of the row a speaker's claims are counted in."""
+    if rows_by == "side" or (busiest is not None and speaker not in busiest):
+        return (0, side)
+    return (speaker, side)
 
+
+def _cell_of(prefix, rows_by, busiest):
+    """The expressions placing a claim (or a rebuttal's claim, through prefix) in its cell."""
+    speaker = F(prefix + "speaker")
+    if rows_by == "side":
+        row = Value(0)
+    elif busiest is None:
+        row = speaker
+    else:
+        row = Case(When(**{prefix + "speaker__in": busiest}, then=speaker), default=Value(0))
+    year_only = Case(
+        When(**{prefix + "said_on_precision": DatePrecision.YEAR}, then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    return row, F(prefix + "speaker__side"), year_only, TruncMonth(prefix + "said_on")
+
+
+def cell_key(row, side, year_only, month):
+    """The CellKey of a row's month, or of its year for claims dated only to the year."""
+    last = month.replace(month=12, day=31) if year_only else period_end(month, DatePrecision.MONTH)
+    return CellKey((row, side), month, last)
+
+
+def count_links(claims, rows_by, busiest):
+    """The MAX_COUNTED_LINKS busiest pairs of cells rebuttals join, and how many pairs were left out."""
     names = ("row", "side", "year_only", "month")
-    cells = [
-        Cell(*cell_key(*(values[name] for name in names)), values["count"])
-        for values in claims.values(**dict(zip(names, cell_of(""), strict=True))).annotate(count=Count("pk"))
-    ]
     rebuttals = Rebuttal.objects.all()
     if claims.query.has_filters():
         # EXISTS, not IN: SQLite walked every pair of the two id lists (96 s at 100k claims).
@@ -146,8 +184,14 @@ def count_claims(claims, rows_by, query):
             Exists(claims.filter(pk=OuterRef("rebutting_claim"))),
             Exists(claims.filter(pk=OuterRef("rebutted_claim"))),
         )
-    source = dict(zip(["source_" + name for name in names], cell_of("rebutting_claim__"), strict=True))
-    target = dict(zip(["target_" + name for name in names], cell_of("rebutted_claim__"), strict=True))
+    source = dict(
+        zip(
+            ["source_" + name for name in names], _cell_of("rebutting_claim__", rows_by, busiest), strict=True
+        )
+    )
+    target = dict(
+        zip(["target_" + name for name in names], _cell_of("rebutted_claim__", rows_by, busiest), strict=True)
+    )
     by_relation = {relation: Count("pk", filter=Q(relation=relation)) for relation in RebuttalRelation.values}
     pairs = (
         rebuttals.values(**source, **target)
@@ -166,4 +210,4 @@ def count_claims(claims, rows_by, query):
             )
         )
         left_out = values["pairs"] - MAX_COUNTED_LINKS
-    return CountedClaims(rows, cells, links, max(0, left_out), headed=rows_by == "speaker")
+    return links, max(0, left_out)
