@@ -17,8 +17,9 @@ readers skip rows of 0.
 
 from django.db import connection as default_connection
 from django.db import transaction
+from django.db.models import Count, Sum
 
-from claims.models import RebuttalRelation
+from claims.models import Claim, RebuttalRelation, RebuttedTally, SpeakerTally
 
 CLAIM_COLUMNS = ("speaker_id", "claim_type", "said_on", "said_on_precision")
 LINK_KEY = (
@@ -383,3 +384,29 @@ def _key(values):
 
 def _normal(counts):
     return tuple(int(count) for count in counts) if counts else None
+
+
+# Reading
+
+
+def speaker_claim_counts():
+    """{speaker id: claims} for every speaker with claims."""
+    per_speaker = SpeakerTally.objects.order_by().values_list("speaker_id").annotate(total=Sum("claims"))
+    return {speaker: total for speaker, total in per_speaker if total > 0}
+
+
+def home_counts(most=5):
+    """Claims, claims rebutted, rebuttals, and the most rebutted claims (with their rebuttal counts)."""
+    claim_count = SpeakerTally.objects.aggregate(total=Sum("claims"))["total"] or 0
+    rebutted = RebuttedTally.objects.filter(rebuttals__gt=0)
+    rebuttals = rebutted.aggregate(total=Sum("rebuttals"), claims=Count("pk"))
+    # The most rebutted, ties by date and id: every claim with at least the fifth highest count.
+    counts = list(rebutted.order_by("-rebuttals").values_list("rebuttals", flat=True)[:most])
+    most_rebutted = []
+    if counts:
+        ids = rebutted.filter(rebuttals__gte=counts[-1]).values("claim_id")
+        claims = Claim.objects.filter(pk__in=ids).with_rebuttal_counts().select_related("speaker")
+        most_rebutted = sorted(claims, key=lambda claim: (-claim.rebutted_by_count, claim.said_on, claim.pk))[
+            :most
+        ]
+    return claim_count, rebuttals["claims"], rebuttals["total"] or 0, most_rebutted

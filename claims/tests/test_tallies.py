@@ -174,3 +174,86 @@ def test_the_generated_corpus_is_counted():
     call_command("generate_corpus", claims=240, stdout=io.StringIO())
     assert sum(SpeakerTally.objects.values_list("claims", flat=True)) == Claim.objects.count() == 240
     assert_exact()
+
+
+@pytest.fixture
+def crowd(monkeypatch):
+    """Six speakers on three sides, claims over months and years, rebuttals among them; two rows."""
+    monkeypatch.setattr("claims.timeline.queries.MAX_SPEAKER_ROWS", 2)
+    monkeypatch.setattr("claims.timeline.tallied.MAX_SPEAKER_ROWS", 2)
+    speakers = [SpeakerFactory(side=side) for side in Side.values for _ in range(2)]
+    claims = []
+    for n in range(40):
+        precision = "year" if n % 7 == 0 else "day"
+        said_on = datetime.date(
+            2019 + n % 3, 1 if precision == "year" else 1 + n % 12, 1 if precision == "year" else 5
+        )
+        claims.append(
+            ClaimFactory(
+                speaker=speakers[(n * n) % 6],
+                claim_type=ClaimType.DENIAL if n % 3 else ClaimType.ALLEGATION,
+                said_on=said_on,
+                said_on_precision=precision,
+            )
+        )
+    for n in range(1, 40):
+        RebuttalFactory(
+            rebutting_claim=claims[n],
+            rebutted_claim=claims[(n * 7) % n],
+            relation=RebuttalRelation.values[n % 4],
+        )
+    return speakers
+
+
+def comparable(counted):
+    return (
+        [(row.key, row.label, row.href, row.claim_filter, row.by) for row in counted.rows],
+        sorted((cell.row, cell.first, cell.last, cell.count) for cell in counted.cells),
+        sorted(counted.links),
+        counted.left_out,
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"side": ["us_government"]},
+        {"side": ["us_government", "independent"], "claim_type": ["denial"]},
+        {"claim_type": ["allegation"]},
+        {"speaker": "first-three"},
+    ],
+)
+@pytest.mark.parametrize("rows_by", ["speaker", "side"])
+def test_the_tables_draw_what_counting_the_claims_draws(crowd, query, rows_by):
+    """Rows, bars and curves read from the summary tables equal those counted from the claims."""
+    from django.http import QueryDict
+
+    from claims.filters import ClaimFilterSet
+    from claims.timeline import TallyFilter, count_claims
+    from claims.timeline.tallied import count_tallied
+
+    data = QueryDict(mutable=True)
+    for name, values in query.items():
+        if values == "first-three":
+            values = [speaker.slug for speaker in crowd[:3]]
+        data.setlist(name, values)
+    filterset = ClaimFilterSet(data, queryset=Claim.objects.all())
+    tally_filter = TallyFilter.from_filterset(filterset)
+    assert tally_filter is not None
+    pairs = [(name, value) for name, values in data.lists() for value in values]
+    expected = count_claims(filterset.qs.order_by(), rows_by, pairs)
+    assert comparable(count_tallied(tally_filter, filterset.qs, rows_by, pairs)) == comparable(expected)
+
+
+def test_a_search_is_not_answered_by_the_tables():
+    """Filters the tables cannot answer (a search, dates) keep the path through the claims."""
+    from django.http import QueryDict
+
+    from claims.filters import ClaimFilterSet
+    from claims.timeline import TallyFilter
+
+    for query in ("q=data", "said_from=2020", "side=us_government&topic=x"):
+        assert (
+            TallyFilter.from_filterset(ClaimFilterSet(QueryDict(query), queryset=Claim.objects.all())) is None
+        )

@@ -5,6 +5,7 @@ one counted mark linking to the filtered claim list, so the drawing stays readab
 size bounded) however many claims there are.
 """
 
+from claims.timeline.drawing import timeline_drawing
 from claims.timeline.layouts import (
     Cell,
     CellKey,
@@ -15,8 +16,9 @@ from claims.timeline.layouts import (
     counted_layout,
     timeline_layout,
 )
-from claims.timeline.queries import MAX_DRAWN_CLAIMS, count_claims, timeline_drawing
+from claims.timeline.queries import MAX_DRAWN_CLAIMS, count_claims
 from claims.timeline.scale import TimeScale
+from claims.timeline.tallied import TallyFilter
 
 __all__ = [
     "MAX_DRAWN_CLAIMS",
@@ -26,6 +28,7 @@ __all__ = [
     "CountedLink",
     "CountedRow",
     "Layout",
+    "TallyFilter",
     "TimeScale",
     "count_claims",
     "counted_layout",

@@ -6,7 +6,7 @@ from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, 
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 
-from claims.models import Claim, Rebuttal, RebuttalRelation
+from claims.models import Rebuttal, RebuttalRelation
 from claims.timeline.layouts import (
     SIDE_LABELS,
     SIDE_ORDER,
@@ -16,10 +16,8 @@ from claims.timeline.layouts import (
     CountedLink,
     CountedRow,
     counted_layout,
-    timeline_layout,
 )
 from sources.dates import DatePrecision, period_end
-from tiktok_claims import readcache
 
 # Up to this many claims are drawn one by one, as the curated corpus (84) always is; more are
 # counted per row and month in the database (drawing 10,000 claims one by one took 12 s).
@@ -30,44 +28,6 @@ MAX_SPEAKER_ROWS = 24
 # Rebuttal curves between counted bars: the pairs of bars with the most rebuttals.
 MAX_COUNTED_LINKS = 400
 ROW_AND_MONTH_PARAMETERS = ("speaker", "side", "said_from", "said_to", "page")
-
-
-def timeline_drawing(claims, rows_by="speaker", query=(), max_counted_links=400):
-    """The layout for these claims: each one drawn (two queries) or, past MAX_DRAWN_CLAIMS, counted.
-
-    query: the page's other filters as (parameter, value) pairs, kept on the counted marks' links;
-    max_counted_links: how many curves the counted drawing draws at most.
-    """
-    if claims.query.annotations:
-        # Sorting by rebuttals joins them (a claim rebutted twice counted twice in a GROUP BY),
-        # and search ranks: keep only which claims matched.
-        claims = Claim.objects.filter(pk__in=claims.order_by().values("pk"))
-    claims = claims.order_by()
-    few = list(
-        claims.select_related("speaker").only(
-            "said_on",
-            "said_on_precision",
-            "said_earliest",
-            "summary",
-            "speaker__name",
-            "speaker__slug",
-            "speaker__side",
-        )[: MAX_DRAWN_CLAIMS + 1]
-    )
-    if len(few) <= MAX_DRAWN_CLAIMS:
-        ids = [claim.pk for claim in few]
-        rebuttals = Rebuttal.objects.filter(rebutting_claim__in=ids, rebutted_claim__in=ids).values_list(
-            "rebutting_claim_id", "rebutted_claim_id", "relation"
-        )
-        return timeline_layout(few, rebuttals, rows_by=rows_by)
-    # Counting a million claims takes a second or so, and laying out the bars a few hundred ms:
-    # both once per corpus version, like the counts.
-    sql, params = claims.query.sql_with_params()
-    return readcache.get_or_compute(
-        "timeline",
-        (rows_by, tuple(query), sql, params, max_counted_links),
-        lambda: draw_counted(count_claims(claims, rows_by, query), max_counted_links),
-    )
 
 
 def draw_counted(counted, max_links):
