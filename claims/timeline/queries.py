@@ -1,5 +1,6 @@
 """What the timeline reads from the database: a few claims to draw, or counts per row and month."""
 
+import functools
 from urllib.parse import urlencode
 
 from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, Value, When, Window
@@ -129,8 +130,12 @@ def _cell_of(prefix, rows_by, busiest):
 
 def cell_key(row, side, year_only, month):
     """The CellKey of a row's month, or of its year for claims dated only to the year."""
-    last = month.replace(month=12, day=31) if year_only else period_end(month, DatePrecision.MONTH)
-    return CellKey((row, side), month, last)
+    return CellKey((row, side), month, _last_day(month, year_only))
+
+
+@functools.lru_cache(maxsize=4096)
+def _last_day(month, year_only):
+    return month.replace(month=12, day=31) if year_only else period_end(month, DatePrecision.MONTH)
 
 
 def count_links(claims, rows_by, busiest):

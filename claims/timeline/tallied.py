@@ -168,18 +168,24 @@ def _side_links(tally_filter):
         "target_year_only",
         "target_month",
     )[:MAX_COUNTED_LINKS]
+    relations = ("denies", "disputes", "qualifies", "contradicts")
     links = [
         CountedLink(
-            cell_key(0, pair.source_side, pair.source_year_only, pair.source_month),
-            cell_key(0, pair.target_side, pair.target_year_only, pair.target_month),
-            {
-                relation: getattr(pair, relation)
-                for relation in ("denies", "disputes", "qualifies", "contradicts")
-                if getattr(pair, relation)
-            },
-            pair.rebuttals,
+            cell_key(0, *values[0:3]),
+            cell_key(0, *values[3:6]),
+            {relation: count for relation, count in zip(relations, values[6:10], strict=True) if count},
+            values[10],
         )
-        for pair in busiest
+        for values in busiest.values_list(
+            "source_side",
+            "source_year_only",
+            "source_month",
+            "target_side",
+            "target_year_only",
+            "target_month",
+            *relations,
+            "rebuttals",
+        )
     ]
     left_out = pairs.count() - len(links) if len(links) == MAX_COUNTED_LINKS else 0
     return links, left_out
