@@ -22,6 +22,7 @@ import time
 from django.core.management.color import no_style
 from django.db import transaction
 
+from claims import tallies
 from claims.models import Claim, ClaimType, Quote, Rebuttal, Side, Speaker, SpeakerKind, Topic
 from sources.models import Article, Outlet
 
@@ -252,6 +253,7 @@ class Generator:
                     f"  {written:,} / {self.sizes['claims']:,} claims ({share:.0%}) in {elapsed:.0f} s"
                 )
             self.reset_sequences()
+            tallies.rebuild(self.connection)  # the summary tables: triggers may have been off
         self.analyse()
         return written
 

@@ -452,3 +452,117 @@ class Correction(models.Model):
 
     def get_absolute_url(self):
         return reverse("claims:claim-version", args=[self.claim_id, self.version])
+
+
+# Summary tables (claims/tallies.py): counts kept exact by database triggers (migration 0006), so
+# the home page, the timeline and the speaker list read thousands of rows, not a million.
+# Plain ids, not foreign keys: a count of 0 keeps its row after its speaker or claim is gone.
+
+
+class SpeakerMonthTally(models.Model):
+    """Claims per speaker, claim type and month (year_only: dated only to that year; month is January)."""
+
+    speaker_id = models.BigIntegerField()
+    claim_type = models.CharField(max_length=20)
+    month = models.DateField()
+    year_only = models.BooleanField()
+    claims = models.IntegerField()
+
+    class Meta:
+        db_table = "claims_tally_claims"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["speaker_id", "claim_type", "month", "year_only"], name="tally_claims_key"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.claims} claims by speaker {self.speaker_id}, {self.claim_type}, {self.month}"
+
+
+class SpeakerTally(models.Model):
+    """Claims per speaker and claim type."""
+
+    speaker_id = models.BigIntegerField()
+    claim_type = models.CharField(max_length=20)
+    claims = models.IntegerField()
+
+    class Meta:
+        db_table = "claims_tally_speakers"
+        constraints = [
+            models.UniqueConstraint(fields=["speaker_id", "claim_type"], name="tally_speakers_key")
+        ]
+
+    def __str__(self):
+        return f"{self.claims} claims by speaker {self.speaker_id}, {self.claim_type}"
+
+
+class SideMonthTally(models.Model):
+    """Claims per side (of the speaker), claim type and month."""
+
+    side = models.CharField(max_length=20)
+    claim_type = models.CharField(max_length=20)
+    month = models.DateField()
+    year_only = models.BooleanField()
+    claims = models.IntegerField()
+
+    class Meta:
+        db_table = "claims_tally_sides"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["side", "claim_type", "month", "year_only"], name="tally_sides_key"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.claims} claims, {self.side}, {self.claim_type}, {self.month}"
+
+
+class SideLinkTally(models.Model):
+    """Rebuttals from the claims of one (side, month) cell to those of another, per relation and in all."""
+
+    source_side = models.CharField(max_length=20)
+    source_month = models.DateField()
+    source_year_only = models.BooleanField()
+    target_side = models.CharField(max_length=20)
+    target_month = models.DateField()
+    target_year_only = models.BooleanField()
+    denies = models.IntegerField()
+    disputes = models.IntegerField()
+    qualifies = models.IntegerField()
+    contradicts = models.IntegerField()
+    rebuttals = models.IntegerField()
+
+    class Meta:
+        db_table = "claims_tally_links"
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "source_side",
+                    "source_month",
+                    "source_year_only",
+                    "target_side",
+                    "target_month",
+                    "target_year_only",
+                ],
+                name="tally_links_key",
+            )
+        ]
+        indexes = [models.Index(fields=["-rebuttals"], name="tally_links_busiest")]
+
+    def __str__(self):
+        return f"{self.rebuttals} rebuttals, {self.source_side} {self.source_month} to {self.target_side}"
+
+
+class RebuttedTally(models.Model):
+    """Rebuttals received per claim."""
+
+    claim_id = models.BigIntegerField(primary_key=True)
+    rebuttals = models.IntegerField()
+
+    class Meta:
+        db_table = "claims_tally_rebutted"
+        indexes = [models.Index(fields=["-rebuttals"], name="tally_rebutted_most")]
+
+    def __str__(self):
+        return f"Claim {self.claim_id} rebutted {self.rebuttals} times"

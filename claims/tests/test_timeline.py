@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from claims.timeline import Cell, CountedRow, TimeScale, counted_layout, timeline_layout
+from claims.timeline import Cell, CellKey, CountedLink, CountedRow, TimeScale, counted_layout, timeline_layout
 from sources.dates import period_end
 
 
@@ -163,9 +163,9 @@ def test_counted_links_stop_at_the_limit_and_say_how_many_were_left_out():
     months = [datetime.date(2020, month, 1) for month in range(1, 7)]
     cells = [Cell(key, month, period_end(month, "month"), 1) for key in (1, 2) for month in months]
     links = [
-        (
-            (1, month, period_end(month, "month")),
-            (2, month, period_end(month, "month")),
+        CountedLink(
+            CellKey(1, month, period_end(month, "month")),
+            CellKey(2, month, period_end(month, "month")),
             {"denies": 6 - n},
             6 - n,
         )

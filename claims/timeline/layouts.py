@@ -1,32 +1,15 @@
-"""The timeline's layout: time across, speakers (grouped by side) down, rebuttals as links.
+"""Where each mark, row and curve goes: claims drawn one by one, or counted per row and month."""
 
-Computed here so the template only draws; marks that would overlap in a row are merged into
-one counted mark linking to the filtered claim list, so the drawing stays readable (and its
-size bounded) however many claims there are.
-"""
-
-import calendar
 import datetime
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import urlencode
 
-from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, Value, When, Window
-from django.db.models.functions import TruncMonth
 from django.urls import reverse
 
-from claims.models import Claim, Rebuttal, RebuttalRelation, Side
-from sources.dates import DatePrecision, period_end, period_start
-from tiktok_claims import readcache
-
-# Up to this many claims are drawn one by one, as the curated corpus (84) always is; more are
-# counted per row and month in the database (drawing 10,000 claims one by one took 12 s).
-MAX_DRAWN_CLAIMS = 300
-# Speakers with a row of their own when more speakers than this have claims; the rest of each
-# side share one "other speakers" row, so the drawing stays under ~30 rows.
-MAX_SPEAKER_ROWS = 24
-# Rebuttal curves between counted bars: the pairs of bars with the most rebuttals.
-MAX_COUNTED_LINKS = 400
-ROW_AND_MONTH_PARAMETERS = ("speaker", "side", "said_from", "said_to", "page")
+from claims.models import Side
+from claims.timeline.scale import TimeScale
+from sources.dates import period_end, period_start
 
 
 @dataclass
@@ -93,13 +76,6 @@ class Link:
 
 
 @dataclass
-class Tick:
-    x: float
-    label: str
-    major: bool
-
-
-@dataclass
 class Layout:
     width: float
     height: float
@@ -127,59 +103,6 @@ class Layout:
 
 SIDE_ORDER = list(Side.values)
 SIDE_LABELS = dict(Side.choices)
-
-
-class TimeScale:
-    """Months across the plot, from January of the first year to December of the last.
-
-    A busy month (one holding a claim dated to the day or month) is busy_weight times wider than
-    an empty one, so bursts of claims spread out while quiet stretches stay visible but short.
-    """
-
-    def __init__(self, first, last, busy, left, right, busy_weight=8):
-        self.months = [(year, month) for year in range(first.year, last.year + 1) for month in range(1, 13)]
-        weights = [busy_weight if month in busy else 1 for month in self.months]
-        unit = (right - left) / sum(weights)
-        self.left, self.right = left, right
-        self.spans = {}
-        x = left
-        for month, weight in zip(self.months, weights, strict=True):
-            self.spans[month] = (x, weight * unit, month in busy)
-            x += weight * unit
-
-    @classmethod
-    def for_claims(cls, claims, left, right):
-        """The scale for these claims: from the first one's year to the end of the last one's period."""
-        first = min(
-            period_start(claim.said_on, claim.said_on_precision, claim.said_earliest) for claim in claims
-        )
-        last = max(period_end(claim.said_on, claim.said_on_precision) for claim in claims)
-        busy = {
-            (claim.said_on.year, claim.said_on.month)
-            for claim in claims
-            if claim.said_on_precision != DatePrecision.YEAR
-        }
-        return cls(first, last, busy, left, right)
-
-    def x(self, day):
-        """The x of the start of a day (a day past the last month maps to the right edge)."""
-        if (day.year, day.month) not in self.spans:
-            return self.right if day > datetime.date(*self.months[-1], 1) else self.left
-        x, width, _ = self.spans[(day.year, day.month)]
-        return x + width * (day.day - 1) / calendar.monthrange(day.year, day.month)[1]
-
-    def ticks(self):
-        """A labelled line at each new year; a short label for each busy month wide enough to hold one."""
-        ticks = []
-        for (year, month), (x, width, busy) in self.spans.items():
-            if month == 1:
-                # A year too narrow for its label (no busy month in the one before) keeps its line only.
-                crowded = ticks and ticks[-1].label and x - ticks[-1].x < 30
-                ticks.append(Tick(x, "" if crowded else str(year), True))
-            elif busy and width >= 26 and x - ticks[-1].x >= 30:
-                ticks.append(Tick(x, calendar.month_abbr[month], False))
-        ticks.append(Tick(self.right, "", True))
-        return ticks
 
 
 def _row_key(claim, rows_by):
@@ -345,6 +268,33 @@ class Cell:
     count: int
 
 
+class CellKey(NamedTuple):
+    """Which bar: its row's key and the first and last day of its period."""
+
+    row: object
+    first: datetime.date
+    last: datetime.date
+
+
+class CountedLink(NamedTuple):
+    """Rebuttals from the claims of one bar to those of another, per relation and in all."""
+
+    source: CellKey
+    target: CellKey
+    relations: dict
+    count: int
+
+
+class CountedClaims(NamedTuple):
+    """What counted_layout draws: rows, cells, the busiest links and how many links were not fetched."""
+
+    rows: list
+    cells: list
+    links: list
+    left_out: int = 0
+    headed: bool = True
+
+
 def counted_layout(
     rows,
     cells,
@@ -359,8 +309,7 @@ def counted_layout(
 ):
     """Draw counted claims: one bar per cell, the taller the more claims.
 
-    rows are CountedRow in drawing order; cells are Cell; links are the busiest pairs of cells
-    ((row, first, last), (row, first, last), {relation: count}, count), busiest first, and left_out
+    rows are CountedRow in drawing order; cells are Cell; links are CountedLink, busiest first, and left_out
     how many pairs were not fetched; headed: a heading above each side's rows (rows by speaker).
     """
     plot_left, plot_right = label_width + 10, width - 15
@@ -421,16 +370,17 @@ def counted_layout(
         else:
             mark.label = f"{claims}, {cell.first:%B %Y}"
         marks.append(mark)
-        mark_of[(cell.row, cell.first, cell.last)] = mark
+        mark_of[CellKey(cell.row, cell.first, cell.last)] = mark
 
     drawn_links = []
-    for source, target, relations, count in links:
-        source_mark, target_mark = mark_of.get(source), mark_of.get(target)
+    for link in links:
+        source_mark, target_mark = mark_of.get(link.source), mark_of.get(link.target)
         if source_mark is None or target_mark is None or source_mark is target_mark:
             continue  # rebuttals within one bar have no curve
         if len(drawn_links) < max_links:
-            relation = max(relations, key=relations.get)  # the curve takes the commonest relation's style
-            drawn_links.append(_link(source_mark, target_mark, relation, count))
+            # The curve takes the commonest relation's style.
+            relation = max(link.relations, key=link.relations.get)
+            drawn_links.append(_link(source_mark, target_mark, relation, link.count))
         else:
             left_out += 1
     return Layout(
@@ -456,133 +406,3 @@ def rows_by_side(rows):
         for side in SIDE_ORDER
         if any(row.side == side for row in rows)
     }
-
-
-def timeline_drawing(claims, rows_by="speaker", query=(), max_counted_links=400):
-    """The layout for these claims: each one drawn (two queries) or, past MAX_DRAWN_CLAIMS, counted.
-
-    query: the page's other filters as (parameter, value) pairs, kept on the counted marks' links;
-    max_counted_links: how many curves the counted drawing draws at most.
-    """
-    if claims.query.annotations:
-        # Sorting by rebuttals joins them (a claim rebutted twice counted twice in a GROUP BY),
-        # and search ranks: keep only which claims matched.
-        claims = Claim.objects.filter(pk__in=claims.order_by().values("pk"))
-    claims = claims.order_by()
-    few = list(
-        claims.select_related("speaker").only(
-            "said_on",
-            "said_on_precision",
-            "said_earliest",
-            "summary",
-            "speaker__name",
-            "speaker__slug",
-            "speaker__side",
-        )[: MAX_DRAWN_CLAIMS + 1]
-    )
-    if len(few) <= MAX_DRAWN_CLAIMS:
-        ids = [claim.pk for claim in few]
-        rebuttals = Rebuttal.objects.filter(rebutting_claim__in=ids, rebutted_claim__in=ids).values_list(
-            "rebutting_claim_id", "rebutted_claim_id", "relation"
-        )
-        return timeline_layout(few, rebuttals, rows_by=rows_by)
-    # Counting a million claims takes a second or so, and laying out the bars a few hundred ms:
-    # both once per corpus version, like the counts.
-    sql, params = claims.query.sql_with_params()
-    return readcache.get_or_compute(
-        "timeline",
-        (rows_by, tuple(query), sql, params, max_counted_links),
-        lambda: counted_layout(*count_claims(claims, rows_by, query), max_links=max_counted_links),
-    )
-
-
-def count_claims(claims, rows_by, query):
-    """Rows, cells and rebuttal links for counted_layout, grouped in the database: two or three queries."""
-    # The page's filters stay on each mark's link, except those the row and month replace.
-    kept = [(name, value) for name, value in query if name not in ROW_AND_MONTH_PARAMETERS]
-    claim_list = reverse("claims:claim-list")
-    rows, busiest = [], []
-    if rows_by == "speaker":
-        speakers = list(
-            claims.values("speaker", "speaker__name", "speaker__slug", "speaker__side")
-            .annotate(count=Count("pk"))
-            .order_by("-count", "speaker")[: MAX_SPEAKER_ROWS + 1]
-        )
-        busiest = [speaker["speaker"] for speaker in speakers[:MAX_SPEAKER_ROWS]]
-        for speaker in speakers[:MAX_SPEAKER_ROWS]:
-            claim_filter = [("speaker", speaker["speaker__slug"]), *kept]
-            href = reverse("claims:speaker-detail", args=[speaker["speaker__slug"]])
-            rows.append(
-                CountedRow(
-                    (speaker["speaker"], speaker["speaker__side"]),
-                    speaker["speaker__name"],
-                    href,
-                    speaker["speaker__side"],
-                    claim_filter,
-                )
-            )
-        if len(speakers) <= MAX_SPEAKER_ROWS:
-            busiest = None  # every speaker has a row: group by speaker alone
-    for side in SIDE_ORDER:
-        claim_filter = [("side", side), *kept]
-        href = claim_list + "?" + urlencode(claim_filter)
-        if rows_by == "side":
-            rows.append(CountedRow((0, side), SIDE_LABELS[side], href, side, claim_filter))
-        else:
-            by = f"other speakers ({SIDE_LABELS[side]})"
-            rows.append(CountedRow((0, side), "Other speakers", href, side, claim_filter, by))
-
-    def cell_of(prefix):
-        """The expressions placing a claim (or a rebuttal's claim, through prefix) in its cell."""
-        speaker = F(prefix + "speaker")
-        if rows_by == "side":
-            row = Value(0)
-        elif busiest is None:
-            row = speaker
-        else:
-            row = Case(When(**{prefix + "speaker__in": busiest}, then=speaker), default=Value(0))
-        year_only = Case(
-            When(**{prefix + "said_on_precision": DatePrecision.YEAR}, then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        )
-        return row, F(prefix + "speaker__side"), year_only, TruncMonth(prefix + "said_on")
-
-    def cell_key(row, side, year_only, month):
-        last = month.replace(month=12, day=31) if year_only else period_end(month, DatePrecision.MONTH)
-        return ((row, side), month, last)
-
-    names = ("row", "side", "year_only", "month")
-    cells = [
-        Cell(*cell_key(*(values[name] for name in names)), values["count"])
-        for values in claims.values(**dict(zip(names, cell_of(""), strict=True))).annotate(count=Count("pk"))
-    ]
-    rebuttals = Rebuttal.objects.all()
-    if claims.query.has_filters():
-        # EXISTS, not IN: SQLite walked every pair of the two id lists (96 s at 100k claims).
-        claims = claims.order_by()
-        rebuttals = rebuttals.filter(
-            Exists(claims.filter(pk=OuterRef("rebutting_claim"))),
-            Exists(claims.filter(pk=OuterRef("rebutted_claim"))),
-        )
-    source = dict(zip(["source_" + name for name in names], cell_of("rebutting_claim__"), strict=True))
-    target = dict(zip(["target_" + name for name in names], cell_of("rebutted_claim__"), strict=True))
-    by_relation = {relation: Count("pk", filter=Q(relation=relation)) for relation in RebuttalRelation.values}
-    pairs = (
-        rebuttals.values(**source, **target)
-        .annotate(count=Count("pk"), pairs=Window(Count("*")), **by_relation)
-        .order_by("-count", *source, *target)[:MAX_COUNTED_LINKS]
-    )
-    links, left_out = [], 0
-    for values in pairs:
-        relations = {relation: values[relation] for relation in RebuttalRelation.values if values[relation]}
-        links.append(
-            (
-                cell_key(*(values["source_" + name] for name in names)),
-                cell_key(*(values["target_" + name] for name in names)),
-                relations,
-                values["count"],
-            )
-        )
-        left_out = values["pairs"] - MAX_COUNTED_LINKS
-    return rows, cells, links, max(0, left_out), rows_by == "speaker"

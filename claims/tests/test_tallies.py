@@ -1,0 +1,259 @@
+"""The summary tables stay equal to a recount after every kind of write (claims/tallies.py)."""
+
+import datetime
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.urls import reverse
+
+from claims import tallies
+from claims.models import (
+    Claim,
+    ClaimType,
+    Rebuttal,
+    RebuttalRelation,
+    RebuttedTally,
+    Side,
+    SpeakerMonthTally,
+    SpeakerTally,
+)
+from claims.tests.admin_pages import form_data
+from claims.tests.factories import ClaimFactory, RebuttalFactory, SpeakerFactory
+from claims.tests.test_api import token_client, user_with
+
+pytestmark = pytest.mark.django_db
+
+
+def assert_exact():
+    assert tallies.differences() == {}
+
+
+def claims_of(speaker):
+    return sum(SpeakerTally.objects.filter(speaker_id=speaker.pk).values_list("claims", flat=True))
+
+
+@pytest.fixture
+def debate():
+    """Two speakers on two sides, three claims, two rebuttals; one claim dated only to a year."""
+    government = SpeakerFactory(side=Side.US_GOVERNMENT)
+    company = SpeakerFactory(side=Side.TIKTOK_BYTEDANCE)
+    allegation = ClaimFactory(speaker=government, said_on=datetime.date(2020, 8, 12))
+    yearly = ClaimFactory(speaker=government, said_on=datetime.date(2021, 1, 1), said_on_precision="year")
+    denial = ClaimFactory(speaker=company, claim_type=ClaimType.DENIAL, said_on=datetime.date(2020, 9, 1))
+    RebuttalFactory(rebutting_claim=denial, rebutted_claim=allegation)
+    RebuttalFactory(rebutting_claim=denial, rebutted_claim=yearly, relation=RebuttalRelation.DISPUTES)
+    return government, company, allegation, yearly, denial
+
+
+def test_saves_keep_every_tally_equal_to_a_recount(debate):
+    """Creating claims and rebuttals through the ORM counts them at once."""
+    government, company, allegation, yearly, denial = debate
+    assert claims_of(government) == 2 and claims_of(company) == 1
+    assert RebuttedTally.objects.get(claim_id=allegation.pk).rebuttals == 1
+    month = SpeakerMonthTally.objects.get(speaker_id=government.pk, year_only=True)
+    assert (month.month, month.claims) == (datetime.date(2021, 1, 1), 1)
+    assert_exact()
+
+
+def test_a_claim_moving_speaker_type_and_date_moves_its_counts_and_links(debate):
+    """queryset.update() of speaker, type, date and precision: claims and rebuttal links move."""
+    government, company, allegation, yearly, denial = debate
+    other = SpeakerFactory(side=Side.INDEPENDENT)
+    Claim.objects.filter(pk=allegation.pk).update(speaker=other)
+    assert_exact()
+    Claim.objects.filter(pk=denial.pk).update(
+        claim_type=ClaimType.ADMISSION, said_on=datetime.date(2022, 3, 4)
+    )
+    assert_exact()
+    Claim.objects.filter(pk=yearly.pk).update(said_on_precision="month")
+    assert_exact()
+    assert claims_of(other) == 1 and claims_of(government) == 1
+
+
+def test_a_speaker_changing_side_moves_its_claims_and_links(debate):
+    """The side tallies and the links follow a speaker to another side."""
+    government, company, *_ = debate
+    company.side = Side.INDEPENDENT
+    company.save()
+    assert_exact()
+
+
+def test_deletes_and_bulk_writes_keep_the_tallies_exact(debate):
+    """bulk_create, rebuttal edits and deletes, claim deletes."""
+    government, company, allegation, yearly, denial = debate
+    Claim.objects.bulk_create(
+        [
+            Claim(
+                key=f"bulk-{n}",
+                speaker=company,
+                summary="Bulk.",
+                claim_type="denial",
+                said_on=datetime.date(2020, 9, n + 1),
+            )
+            for n in range(3)
+        ]
+    )
+    assert_exact()
+    later = ClaimFactory(speaker=government, said_on=datetime.date(2023, 5, 6))
+    Rebuttal.objects.filter(rebutted_claim=yearly).update(rebutted_claim=later, relation="qualifies")
+    assert_exact()
+    Rebuttal.objects.all().delete()
+    Claim.objects.filter(pk=yearly.pk).delete()
+    assert_exact()
+    assert RebuttedTally.objects.get(claim_id=allegation.pk).rebuttals == 0
+    assert claims_of(government) == 2
+
+
+def test_an_admin_edit_moves_the_counts(debate, admin_client):
+    """A curator changing a claim's speaker in the admin."""
+    government, company, allegation, *_ = debate
+    url = reverse("admin:claims_claim_change", args=[allegation.pk])
+    data = form_data(admin_client.get(url))
+    data["speaker"] = str(company.pk)
+    assert admin_client.post(url, data).status_code == 302
+    assert claims_of(company) == 2
+    assert_exact()
+
+
+def test_an_api_write_moves_the_counts(debate):
+    """A PATCH of a claim's type through the API."""
+    government, company, allegation, *_ = debate
+    client = token_client(user_with("change_claim"))
+    response = client.patch(f"/api/claims/{allegation.pk}/", {"claim_type": "statistic"}, format="json")
+    assert response.status_code == 200, response.content
+    assert SpeakerTally.objects.get(speaker_id=government.pk, claim_type="statistic").claims == 1
+    assert_exact()
+
+
+def test_an_admin_delete_and_history_restore_count_the_claim_out_and_in(admin_client):
+    """A claim deleted in the admin and restored from its history page."""
+    claim = ClaimFactory()
+    pk = claim.pk
+    admin_client.post(reverse("admin:claims_claim_delete", args=[pk]), {"post": "yes"})
+    assert claims_of(claim.speaker) == 0
+    assert_exact()
+    last = Claim.history.filter(id=pk).exclude(history_type="-").order_by("-history_date").first()
+    url = reverse("admin:claims_claim_simple_history", args=[pk, last.history_id])
+    assert admin_client.post(url, form_data(admin_client.get(url))).status_code == 302
+    assert claims_of(claim.speaker) == 1
+    assert_exact()
+
+
+def test_loaddata_counts_what_it_loads(tmp_path):
+    """Claims and rebuttals loaded from a fixture are counted."""
+    RebuttalFactory()
+    path = tmp_path / "dump.json"
+    call_command(
+        "dumpdata", "claims.speaker", "claims.claim", "claims.rebuttal", output=str(path), verbosity=0
+    )
+    Rebuttal.objects.all().delete()
+    Claim.objects.all().delete()
+    assert tallies.differences() == {} and not SpeakerTally.objects.filter(claims__gt=0).exists()
+    call_command("loaddata", str(path), verbosity=0)
+    assert Claim.objects.count() == 2
+    assert_exact()
+
+
+def test_the_command_checks_and_rebuilds(debate):
+    """`tallies --check` fails on a wrong count; `tallies` counts again."""
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE claims_tally_speakers SET claims = claims + 5")
+    with pytest.raises(CommandError, match="differ"):
+        call_command("tallies", check=True, stdout=io.StringIO())
+    call_command("tallies", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("tallies", check=True, stdout=out)
+    assert "match a recount" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_generated_corpus_is_counted():
+    """The bulk generator (triggers off on PostgreSQL) leaves the tallies equal to a recount."""
+    call_command("generate_corpus", claims=240, stdout=io.StringIO())
+    assert sum(SpeakerTally.objects.values_list("claims", flat=True)) == Claim.objects.count() == 240
+    assert_exact()
+
+
+@pytest.fixture
+def crowd(monkeypatch):
+    """Six speakers on three sides, claims over months and years, rebuttals among them; two rows."""
+    monkeypatch.setattr("claims.timeline.queries.MAX_SPEAKER_ROWS", 2)
+    monkeypatch.setattr("claims.timeline.tallied.MAX_SPEAKER_ROWS", 2)
+    speakers = [SpeakerFactory(side=side) for side in Side.values for _ in range(2)]
+    claims = []
+    for n in range(40):
+        precision = "year" if n % 7 == 0 else "day"
+        said_on = datetime.date(
+            2019 + n % 3, 1 if precision == "year" else 1 + n % 12, 1 if precision == "year" else 5
+        )
+        claims.append(
+            ClaimFactory(
+                speaker=speakers[(n * n) % 6],
+                claim_type=ClaimType.DENIAL if n % 3 else ClaimType.ALLEGATION,
+                said_on=said_on,
+                said_on_precision=precision,
+            )
+        )
+    for n in range(1, 40):
+        RebuttalFactory(
+            rebutting_claim=claims[n],
+            rebutted_claim=claims[(n * 7) % n],
+            relation=RebuttalRelation.values[n % 4],
+        )
+    return speakers
+
+
+def comparable(counted):
+    return (
+        [(row.key, row.label, row.href, row.claim_filter, row.by) for row in counted.rows],
+        sorted((cell.row, cell.first, cell.last, cell.count) for cell in counted.cells),
+        sorted(counted.links),
+        counted.left_out,
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"side": ["us_government"]},
+        {"side": ["us_government", "independent"], "claim_type": ["denial"]},
+        {"claim_type": ["allegation"]},
+        {"speaker": "first-three"},
+    ],
+)
+@pytest.mark.parametrize("rows_by", ["speaker", "side"])
+def test_the_tables_draw_what_counting_the_claims_draws(crowd, query, rows_by):
+    """Rows, bars and curves read from the summary tables equal those counted from the claims."""
+    from django.http import QueryDict
+
+    from claims.filters import ClaimFilterSet
+    from claims.timeline import TallyFilter, count_claims
+    from claims.timeline.tallied import count_tallied
+
+    data = QueryDict(mutable=True)
+    for name, values in query.items():
+        if values == "first-three":
+            values = [speaker.slug for speaker in crowd[:3]]
+        data.setlist(name, values)
+    filterset = ClaimFilterSet(data, queryset=Claim.objects.all())
+    tally_filter = TallyFilter.from_filterset(filterset)
+    assert tally_filter is not None
+    pairs = [(name, value) for name, values in data.lists() for value in values]
+    expected = count_claims(filterset.qs.order_by(), rows_by, pairs)
+    assert comparable(count_tallied(tally_filter, filterset.qs, rows_by, pairs)) == comparable(expected)
+
+
+def test_a_search_is_not_answered_by_the_tables():
+    """Filters the tables cannot answer (a search, dates) keep the path through the claims."""
+    from django.http import QueryDict
+
+    from claims.filters import ClaimFilterSet
+    from claims.timeline import TallyFilter
+
+    for query in ("q=data", "said_from=2020", "side=us_government&topic=x"):
+        assert (
+            TallyFilter.from_filterset(ClaimFilterSet(QueryDict(query), queryset=Claim.objects.all())) is None
+        )

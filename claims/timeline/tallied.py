@@ -1,0 +1,191 @@
+"""The counted timeline read from the summary tables (claims/tallies.py) instead of the claims.
+
+They answer the timeline unfiltered or filtered by side, speaker and claim type: rows and bars
+always; the curves between bars when the rows are sides (the home page's strip) and no speaker
+or claim type is chosen, as the link table counts rebuttals per pair of (side, month) cells.
+Otherwise the curves come from the rebuttals as before (count_links). Other filters (a search,
+dates, topics, ...) keep the path through the claims.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Sum
+from django.db.models.query import QuerySet
+
+from claims.models import SideLinkTally, SideMonthTally, Speaker, SpeakerMonthTally, SpeakerTally
+from claims.timeline.layouts import Cell, CountedClaims, CountedLink
+from claims.timeline.queries import MAX_COUNTED_LINKS, MAX_SPEAKER_ROWS, cell_key, count_links, counted_rows
+
+# The filters the tables answer; "ordering" and "page" do not change which claims are counted.
+ANSWERED = {"side", "speaker", "claim_type", "ordering", "page"}
+
+
+@dataclass(frozen=True)
+class TallyFilter:
+    """Which claims to count: by side, speaker id and claim type (empty: all)."""
+
+    sides: tuple = ()
+    speakers: tuple = ()
+    claim_types: tuple = ()
+
+    @classmethod
+    def from_filterset(cls, filterset):
+        """The filter when the summary tables can answer the page's filters, else None."""
+        if not filterset.is_valid():
+            return None
+        cleaned = filterset.form.cleaned_data
+        for name, value in cleaned.items():
+            empty = value in (None, "", [], ()) or (isinstance(value, QuerySet) and not value)
+            if name not in ANSWERED and not empty:
+                return None
+        speakers = cleaned.get("speaker")
+        return cls(
+            tuple(sorted(cleaned.get("side") or ())),
+            tuple(sorted(speaker.pk for speaker in speakers)) if speakers else (),
+            tuple(sorted(cleaned.get("claim_type") or ())),
+        )
+
+    def allowed_speakers(self):
+        """{speaker id: (side, name, slug)} of the speakers this filter allows (all when none is chosen)."""
+        speakers = Speaker.objects.order_by()
+        if self.speakers:
+            speakers = speakers.filter(pk__in=self.speakers)
+        if self.sides:
+            speakers = speakers.filter(side__in=self.sides)
+        return {
+            pk: (side, name, slug)
+            for pk, side, name, slug in speakers.values_list("pk", "side", "name", "slug")
+        }
+
+    def typed(self, queryset):
+        return queryset.filter(claim_type__in=self.claim_types) if self.claim_types else queryset
+
+
+def claims_per_speaker(tally_filter, sides):
+    """{speaker id: claims} for the speakers with claims under the filter; sides: {allowed id: side}."""
+    counts = tally_filter.typed(SpeakerTally.objects.order_by())
+    if tally_filter.speakers:
+        counts = counts.filter(speaker_id__in=list(sides))
+    return {
+        speaker: total
+        for speaker, total in counts.values_list("speaker_id").annotate(total=Sum("claims"))
+        if total > 0 and speaker in sides
+    }
+
+
+def total_claims(tally_filter):
+    """How many claims the filter matches: one query."""
+    counts = tally_filter.typed(SpeakerTally.objects.all())
+    if tally_filter.speakers or tally_filter.sides:
+        speakers = (
+            Speaker.objects.filter(pk__in=tally_filter.speakers) if tally_filter.speakers else Speaker.objects
+        )
+        if tally_filter.sides:
+            speakers = speakers.filter(side__in=tally_filter.sides)
+        counts = counts.filter(speaker_id__in=speakers.values("pk"))
+    return counts.aggregate(total=Sum("claims"))["total"] or 0
+
+
+def count_tallied(tally_filter, claims, rows_by, query):
+    """CountedClaims from the summary tables; the curves from the rebuttals where the tables cannot say.
+
+    claims: the page's claims, for those curves.
+    """
+    if rows_by == "side" and not tally_filter.speakers:
+        # Sides only: the side tally alone.
+        rows, busiest = counted_rows(rows_by, [], query)
+        cells = _cells(tally_filter, rows_by, busiest, {})
+    else:
+        allowed = tally_filter.allowed_speakers()
+        sides = {pk: side for pk, (side, _, _) in allowed.items()}
+        per_speaker = claims_per_speaker(tally_filter, sides)
+        ranked = sorted(per_speaker, key=lambda speaker: (-per_speaker[speaker], speaker))
+        speakers = [
+            {"speaker": pk, "side": allowed[pk][0], "name": allowed[pk][1], "slug": allowed[pk][2]}
+            for pk in ranked[: MAX_SPEAKER_ROWS + 1]
+        ]
+        rows, busiest = counted_rows(rows_by, speakers if rows_by == "speaker" else [], query)
+        cells = _cells(tally_filter, rows_by, busiest, sides, ranked)
+    if rows_by == "side" and not tally_filter.speakers and not tally_filter.claim_types:
+        links, left_out = _side_links(tally_filter)
+    else:
+        links, left_out = count_links(claims.order_by(), rows_by, busiest)
+    return CountedClaims(rows, cells, links, left_out, headed=rows_by == "speaker")
+
+
+def _cells(tally_filter, rows_by, busiest, sides, with_claims=()):
+    """Cells per (row, month): a speaker with a row from their own tally, the others per side."""
+    counts = {}
+
+    def add(row, side, year_only, month, claims):
+        key = cell_key(row, side, year_only, month)
+        counts[key] = counts.get(key, 0) + claims
+
+    if rows_by == "speaker":
+        own = busiest if busiest is not None else list(with_claims)
+        for speaker, month, year_only, claims in _summed(SpeakerMonthTally, tally_filter, speaker_id__in=own):
+            add(speaker, sides[speaker], year_only, month, claims)
+            if busiest is not None and not tally_filter.speakers:
+                add(0, sides[speaker], year_only, month, -claims)  # not among the side's others
+        if busiest is None:
+            return _positive(counts)
+    if tally_filter.speakers:
+        others = [speaker for speaker in sides if rows_by == "side" or speaker not in busiest]
+        for speaker, month, year_only, claims in _summed(
+            SpeakerMonthTally, tally_filter, speaker_id__in=others
+        ):
+            add(0, sides[speaker], year_only, month, claims)
+        return _positive(counts)
+    # The others of each side: the side's tally, less the speakers with a row of their own (above).
+    by_side = {"side__in": tally_filter.sides} if tally_filter.sides else {}
+    for side, month, year_only, claims in _summed(SideMonthTally, tally_filter, **by_side):
+        add(0, side, year_only, month, claims)
+    return _positive(counts)
+
+
+def _summed(model, tally_filter, **lookups):
+    """(speaker id or side, month, year only, claims) of a tally under the filter's claim types."""
+    by = "speaker_id" if model is SpeakerMonthTally else "side"
+    rows = tally_filter.typed(model.objects.filter(**lookups).order_by())
+    return rows.values_list(by, "month", "year_only").annotate(total=Sum("claims")).filter(total__gt=0)
+
+
+def _positive(counts):
+    return [Cell(key.row, key.first, key.last, claims) for key, claims in counts.items() if claims > 0]
+
+
+def _side_links(tally_filter):
+    """The busiest pairs of (side, month) cells from the link tally, and how many were left out."""
+    pairs = SideLinkTally.objects.filter(rebuttals__gt=0)
+    if tally_filter.sides:
+        pairs = pairs.filter(source_side__in=tally_filter.sides, target_side__in=tally_filter.sides)
+    busiest = pairs.order_by(
+        "-rebuttals",
+        "source_side",
+        "source_year_only",
+        "source_month",
+        "target_side",
+        "target_year_only",
+        "target_month",
+    )[:MAX_COUNTED_LINKS]
+    relations = ("denies", "disputes", "qualifies", "contradicts")
+    links = [
+        CountedLink(
+            cell_key(0, *values[0:3]),
+            cell_key(0, *values[3:6]),
+            {relation: count for relation, count in zip(relations, values[6:10], strict=True) if count},
+            values[10],
+        )
+        for values in busiest.values_list(
+            "source_side",
+            "source_year_only",
+            "source_month",
+            "target_side",
+            "target_year_only",
+            "target_month",
+            *relations,
+            "rebuttals",
+        )
+    ]
+    left_out = pairs.count() - len(links) if len(links) == MAX_COUNTED_LINKS else 0
+    return links, left_out
