@@ -3,15 +3,16 @@
 Before, each chunk of 2,000 claims took three more queries and the rows were joined in Python
 (904 ms for one speaker's month at 1M claims). Now each row carries its related names as JSON
 arrays from correlated subqueries, in the orders the old queries used, so the file is the same
-byte for byte (claims/api/tests/test_claims_csv.py compares it with the old writer's).
+byte for byte (claims/tests/test_claims_csv.py compares it with the old writer's).
 """
 
 import orjson
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models.expressions import RawSQL
 
 from claims.models import ClaimType, Side
 from sources.dates import iso_with_precision
+from tiktok_claims.streaming import every_row
 
 CLAIM_TYPE_LABELS = dict(ClaimType.choices)
 SIDE_LABELS = dict(Side.choices)
@@ -95,18 +96,7 @@ def claim_csv_rows(queryset, claim_page, chunk_size):
             *gathered,
         )
     )
-    if vendor != "postgresql":
-        yield from _cells(rows.iterator(chunk_size=chunk_size), claim_page)
-        return
-    # In a transaction, PostgreSQL's cursor streams (outside one, Django declares it WITH HOLD,
-    # which computes every row before the first is read). Two settings for this query only: a
-    # cursor is planned to return its first 10% fast, which walked all 113k claims of a speaker
-    # in date order to find one month (1.9 s; 50 ms by the date index and a sort, as every row
-    # is read); and the per-row subqueries price it high enough to be compiled (JIT: 4.9 s).
-    with transaction.atomic(using=queryset.db):
-        with connections[queryset.db].cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off; SET LOCAL cursor_tuple_fraction = 1.0")
-        yield from _cells(rows.iterator(chunk_size=chunk_size), claim_page)
+    yield from _cells(every_row(rows, chunk_size), claim_page)
 
 
 def _cells(rows, claim_page):
