@@ -9,6 +9,7 @@ with each p50 as a ratio to the floor, and writes it to benchmarks/results/ as m
 import argparse
 import datetime
 import http.client
+import itertools
 import json
 import os
 import platform
@@ -22,8 +23,9 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS_DIR = BASE_DIR / "benchmarks" / "results"
 BIN = Path(sys.executable).parent
-GUNICORN_PORT = 8790
-DATASETTE_PORT = 8791
+# BENCH_PORT: another port pair, so that two benchmarks on one machine do not measure each other's server.
+GUNICORN_PORT = int(os.environ.get("BENCH_PORT", "8790"))
+DATASETTE_PORT = GUNICORN_PORT + 1
 
 
 def say(message):
@@ -168,6 +170,12 @@ def scenarios(facts, datasette_database):
         ("API search, rare word", GUNICORN_PORT, "/api/claims/?q=Vermont+keystroke"),
         ("API search, common word", GUNICORN_PORT, "/api/claims/?q=data"),
         ("API CSV export, one speaker's month", GUNICORN_PORT, f"/api/claims/?{month}&format=csv"),
+        (
+            "API CSV export, one speaker's month, cold",
+            GUNICORN_PORT,
+            f"/api/claims/?{month}&format=csv",
+            {NEW_QUERY_EACH_TIME: True},
+        ),
         ("page: claims list, page 1", GUNICORN_PORT, "/claims/"),
         (f"page: claims list, page {deep_html:,} (the deepest)", GUNICORN_PORT, f"/claims/?page={deep_html}"),
         ("page: filtered list", GUNICORN_PORT, f"/claims/?{filters}"),
@@ -218,6 +226,9 @@ def scenarios(facts, datasette_database):
 
 # The 304 scenario sends the ETag its URL answered with just before.
 ETAG_OF = object()
+# A scenario with this header adds a parameter no filter reads, new on every request: each
+# request is a first one (computed, not answered from the read cache), as after a write.
+NEW_QUERY_EACH_TIME = "X-Bench-New-Query-Each-Time"
 # (ours, Datasette's, target): each of ours at most half of Datasette's p50 (issue 13).
 AGAINST_DATASETTE = [
     ("API list, page 1 (50 rows)", "Datasette: claims_claim.json, 50 rows, labels"),
@@ -225,6 +236,7 @@ AGAINST_DATASETTE = [
     ("page: claims list, page 1", "Datasette: table page with facets"),
     ("page: filtered list", "Datasette: filtered table page with facets"),
     ("API CSV export, one speaker's month", "Datasette: CSV, one speaker's month"),
+    ("API CSV export, one speaker's month, cold", "Datasette: CSV, one speaker's month"),
 ]
 
 
@@ -251,20 +263,24 @@ def measure(port, path, requests, seconds, headers=None):
     """Sequential latencies (p50, p95), then throughput with two clients in parallel."""
     if headers and headers.get("If-None-Match") is ETAG_OF:
         headers = {**headers, "If-None-Match": etag_of(port, path)}
+    paths = itertools.repeat(path)
+    if headers and NEW_QUERY_EACH_TIME in headers:
+        headers = {name: value for name, value in headers.items() if name != NEW_QUERY_EACH_TIME}
+        paths = (f"{path}&bench_request={number}-{time.time_ns()}" for number in itertools.count())
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     # The first request is reported on its own: on an empty cache it computes the page.
-    first, status, queries, size = fetch(connection, path, headers)
+    first, status, queries, size = fetch(connection, next(paths), headers)
     if status not in (200, 304):
         return {"status": status}
     elapsed = first
     # A request slower than the whole budget is timed once more, not five times.
     minimum = 1 if elapsed > seconds else 5
     if minimum > 1:
-        fetch(connection, path, headers)
+        fetch(connection, next(paths), headers)
     timings = []
     deadline = time.monotonic() + seconds
     while len(timings) < requests and (len(timings) < minimum or time.monotonic() < deadline):
-        elapsed, status, queries, size = fetch(connection, path, headers)
+        elapsed, status, queries, size = fetch(connection, next(paths), headers)
         timings.append(elapsed)
     connection.close()
     timings.sort()
@@ -276,20 +292,23 @@ def measure(port, path, requests, seconds, headers=None):
         "p50": p50,
         "p95": p95,
         "requests": len(timings),
-        "per_second": throughput(port, path, len(timings), seconds / 2, headers) if minimum > 1 else 1 / p50,
+        "per_second": throughput(port, paths, len(timings), seconds / 2, headers) if minimum > 1 else 1 / p50,
         "queries": queries,
         "bytes": size,
     }
 
 
-def throughput(port, path, requests, seconds, headers=None):
+def throughput(port, paths, requests, seconds, headers=None):
     """Requests per second with two client threads (gunicorn has one worker per core)."""
     done = []
     deadline = time.monotonic() + seconds
+    lock = threading.Lock()
 
     def client():
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         while len(done) < requests and (len(done) < 4 or time.monotonic() < deadline):
+            with lock:
+                path = next(paths)
             fetch(connection, path, headers)
             done.append(1)
         connection.close()
@@ -301,6 +320,65 @@ def throughput(port, path, requests, seconds, headers=None):
     for thread in threads:
         thread.join()
     return len(done) / (time.perf_counter() - started)
+
+
+def large_export_paths(facts):
+    """The biggest CSV a download may hold (API_CSV_MAX_ROWS, 100,000 rows) and the whole corpus."""
+    if facts["claims"] <= 100_000:
+        largest = ("the whole corpus", "/api/claims/?format=csv")
+        return [largest]
+    years = f"speaker={facts['speaker']}&said_from=2020&said_to=2024"
+    return [
+        ("the busiest speaker, 2020-2024", f"/api/claims/?{years}&format=csv"),
+        ("the whole corpus", "/api/claims/?format=csv"),
+    ]
+
+
+def peak_memory(server):
+    """The largest peak resident memory (VmHWM) of the server's workers, in MB (Linux)."""
+    children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout
+    peaks = []
+    for child in children.split():
+        try:
+            lines = Path(f"/proc/{child}/status").read_text().splitlines()
+        except OSError:
+            continue
+        peaks += [int(line.split()[1]) / 1024 for line in lines if line.startswith("VmHWM")]
+    return max(peaks, default=0)
+
+
+def large_exports(facts, server):
+    """Each large export once, on a new query string (computed): first byte, last byte, size, memory."""
+    rows = []
+    for name, path in large_export_paths(facts):
+        connection = http.client.HTTPConnection("127.0.0.1", GUNICORN_PORT, timeout=600)
+        started = time.perf_counter()
+        connection.request("GET", f"{path}&bench_request={time.time_ns()}", headers={"Host": "127.0.0.1"})
+        response = connection.getresponse()
+        first_byte = response.read(1)
+        to_first_byte = time.perf_counter() - started
+        body = first_byte + response.read()
+        total = time.perf_counter() - started
+        connection.close()
+        rows.append((name, path, response.status, to_first_byte, total, body, peak_memory(server)))
+    return rows
+
+
+def large_export_table(rows):
+    lines = [
+        "Large CSV exports, each once on a new query string (computed, streamed); memory: the "
+        "workers' peak resident size so far:",
+        "",
+        "| export | status | first byte ms | last byte ms | rows | MB | workers' peak RSS MB | URL |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for name, path, status, to_first_byte, total, body, memory in rows:
+        count = body.count(b"\n") - 1 if status == 200 else 0
+        lines.append(
+            f"| {name} | {status} | {to_first_byte * 1000:.0f} | {total * 1000:.0f} | {count:,} | "
+            f"{len(body) / 1e6:.1f} | {memory:.0f} | `{path}` |"
+        )
+    return "\n".join(lines)
 
 
 def wait_for(port, path, process, name):
@@ -529,6 +607,8 @@ def main():
             results.append((name, path, result))
             figure = f"p50 {result['p50'] * 1000:.1f} ms" if "p50" in result else f"HTTP {result['status']}"
             say(f"  [{number}/{len(rows)}] {name}: {figure}")
+        say("== large CSV exports")
+        exports = large_exports(facts, servers[0])
         say("== a write through the API, then the first request of each page")
         write = after_a_write(arguments.database_url, AFTER_WRITE_PATHS)
     finally:
@@ -555,6 +635,8 @@ def main():
             table(results),
             "",
             targets(results),
+            "",
+            large_export_table(exports),
             "",
             write_table(*write),
             "",

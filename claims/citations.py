@@ -18,6 +18,7 @@ from django.utils.html import format_html
 
 from claims.models import Claim, ClaimType, Quote, SpeakerKind
 from sources.dates import DatePrecision, format_with_precision
+from tiktok_claims.streaming import every_row
 
 PUBLISHER = "TikTok claims database"
 CLAIM_TYPE_LABELS = dict(ClaimType.choices)
@@ -99,7 +100,7 @@ CLAIM_VALUES = [
 
 def cited_claims(queryset):
     """Each claim of a queryset as a CitedClaim, in its order: three queries per CHUNK_ROWS claims."""
-    rows = queryset.prefetch_related(None).values(*CLAIM_VALUES).iterator(chunk_size=CHUNK_ROWS)
+    rows = every_row(queryset.prefetch_related(None).values(*CLAIM_VALUES), CHUNK_ROWS)
     while chunk := list(islice(rows, CHUNK_ROWS)):
         ids = [row["id"] for row in chunk]
         topics, articles = defaultdict(list), defaultdict(dict)

@@ -133,9 +133,14 @@ class ClaimFilterSet(django_filters.FilterSet):
         )
 
     def filter_said_from(self, queryset, name, value):
-        return queryset.said_between(value.first, None)
+        # Both ends in one condition: the database reads only the days between them from its
+        # date indexes (two conditions made it read a speaker's claims up to said_to).
+        said_to = self.form.cleaned_data.get("said_to")
+        return queryset.said_between(value.first, said_to.last if said_to is not None else None)
 
     def filter_said_to(self, queryset, name, value):
+        if self.form.cleaned_data.get("said_from") is not None:
+            return queryset  # applied with said_from
         return queryset.said_between(None, value.last)
 
     def filter_is_rebutted(self, queryset, name, value):

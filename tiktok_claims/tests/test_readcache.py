@@ -276,9 +276,10 @@ def test_a_small_csv_export_is_kept_whole(client, db):
     """A CSV export under the size limit is stored and served whole from the cache, with its file name."""
     ClaimFactory(summary="In the spreadsheet")
     first = client.get("/api/claims/?format=csv")
-    assert first["X-Read-Cache"] == "miss" and "In the spreadsheet" in first.content.decode()
+    content = first.getvalue()
+    assert first["X-Read-Cache"] == "miss" and "In the spreadsheet" in content.decode()
     again = client.get("/api/claims/?format=csv")
-    assert again["X-Read-Cache"] == "hit" and again.content == first.content
+    assert again["X-Read-Cache"] == "hit" and again.content == content
     assert again["Content-Disposition"] == first["Content-Disposition"]
 
 
@@ -288,7 +289,22 @@ def test_a_big_csv_export_streams_and_is_not_kept(client, db, monkeypatch):
     ClaimFactory.create_batch(3)
     first = client.get("/api/claims/?format=csv")
     assert first.streaming and b"".join(first.streaming_content).count(b"\n") == 4
-    assert not client.get("/api/claims/?format=csv").has_header("X-Read-Cache")
+    again = client.get("/api/claims/?format=csv")
+    assert again.streaming and again["X-Read-Cache"] == "miss"
+
+
+def test_a_csv_export_is_sent_as_it_is_written_and_kept_once_complete(client, db):
+    """The reader gets the export as it is written; the whole file is stored once its end is sent."""
+    ClaimFactory.create_batch(3)
+    first = client.get("/api/claims/?format=csv")
+    chunks = iter(first.streaming_content)
+    head = next(chunks)
+    assert head.startswith(b"id,key,said,speaker")
+    assert client.get("/api/claims/?format=csv")["X-Read-Cache"] == "miss"  # not stored before its end
+    rest = b"".join(chunks)
+    again = client.get("/api/claims/?format=csv")
+    assert again["X-Read-Cache"] == "hit" and again.content == head + rest
+    assert again.content.count(b"\n") == 4
 
 
 def test_a_page_read_on_the_next_day_is_computed_again(client, db, monkeypatch):
