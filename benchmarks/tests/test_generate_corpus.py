@@ -7,7 +7,7 @@ from django.db import connection
 
 from benchmarks.management.commands import generate_corpus
 from claims.anchoring import AnchorStatus
-from claims.models import Claim, Quote, Rebuttal, Side, Speaker
+from claims.models import Claim, Quote, Rebuttal, Side, Speaker, SpeakerTally
 from claims.tests.factories import ClaimFactory
 from sources.models import Article
 
@@ -20,6 +20,14 @@ CLAIMS = 240
 def generated():
     """A generated corpus of 240 claims in the test database."""
     call_command(generate_corpus.Command(), claims=CLAIMS, stdout=io.StringIO())
+
+
+def test_the_generated_corpus_is_counted_in_the_summary_tables(generated):
+    """The bulk generator (triggers off on PostgreSQL) leaves the summary tables equal to a recount."""
+    out = io.StringIO()
+    call_command("tallies", check=True, stdout=out)
+    assert "match a recount" in out.getvalue()
+    assert sum(SpeakerTally.objects.values_list("claims", flat=True)) == Claim.objects.count() == CLAIMS
 
 
 def test_every_generated_quote_is_exact_at_its_offsets(generated):

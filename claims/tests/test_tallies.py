@@ -168,14 +168,6 @@ def test_the_command_checks_and_rebuilds(debate):
     assert "match a recount" in out.getvalue()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_generated_corpus_is_counted():
-    """The bulk generator (triggers off on PostgreSQL) leaves the tallies equal to a recount."""
-    call_command("generate_corpus", claims=240, stdout=io.StringIO())
-    assert sum(SpeakerTally.objects.values_list("claims", flat=True)) == Claim.objects.count() == 240
-    assert_exact()
-
-
 @pytest.fixture
 def crowd(monkeypatch):
     """Six speakers on three sides, claims over months and years, rebuttals among them; two rows."""
