@@ -8,6 +8,7 @@ from django.db import connection
 from django.urls import reverse
 
 from claims import facets, filters
+from claims.filters import ClaimFilterSet
 from claims.models import ClaimType, RebuttalRelation, Side
 from claims.tests.conftest import quote_at
 from claims.tests.factories import ClaimFactory, QuoteFactory, RebuttalFactory, SpeakerFactory, TopicFactory
@@ -203,7 +204,7 @@ def test_big_facet_counts_are_cached_until_the_next_write(client, debate, monkey
     assert counts_of("claim_type", client.get(CLAIMS).content.decode())["finding"] == "2"
     monkeypatch.setattr(facets, "MAX_PAGED_ROWS", 4)
     assert counts_of("claim_type", client.get(CLAIMS, {"q": ""}).content.decode())["finding"] == "2"
-    monkeypatch.setattr(facets, "_within_time_limit", lambda connection, count: pytest.fail("recounted"))
+    monkeypatch.setattr(facets, "_within", lambda *arguments, **options: pytest.fail("recounted"))
     assert counts_of("claim_type", client.get(CLAIMS, {"page": "1"}).content.decode())["finding"] == "2"
     monkeypatch.undo()
     ClaimFactory(claim_type=ClaimType.FINDING)
@@ -224,8 +225,16 @@ def slow_sql():
     )
 
 
+def with_facet(monkeypatch, name, count):
+    """ClaimFilterSet's description of filter name, counting its facet with count instead."""
+    description = ClaimFilterSet.descriptions[name]
+    monkeypatch.setitem(
+        ClaimFilterSet.descriptions, name, description._replace(facet=description.facet._replace(count=count))
+    )
+
+
 def test_a_facet_out_of_time_is_shown_not_counted_with_its_values_usable(client, debate, monkeypatch):
-    """A facet whose SQL hits the time limit says so, keeps its checkboxes, and the page still answers."""
+    """A facet out of the page's time budget, and then of the background's limit, says so; its values stay."""
     calls = []
 
     def slow_side_counts(claims, selected_ids):
@@ -234,9 +243,12 @@ def test_a_facet_out_of_time_is_shown_not_counted_with_its_values_usable(client,
             cursor.execute(slow_sql())
             return cursor.fetchall(), False
 
-    monkeypatch.setattr(facets, "FACETS", [("side", "Side", slow_side_counts, None), *facets.FACETS[1:]])
-    response = client.get(CLAIMS, {"side": "independent"})
-    assert response.status_code == 200
+    with_facet(monkeypatch, "side", slow_side_counts)
+    monkeypatch.setattr(facets, "BACKGROUND_TIME_LIMIT_MS", 300)
+    first = client.get(CLAIMS, {"side": "independent"})
+    assert first.status_code == 200
+    assert "Counting…" in text_of(first)  # out of the page's budget: handed to the background
+    response = client.get(CLAIMS, {"side": "independent"})  # the background ran out of time too
     html = response.content.decode()
     assert "Not counted: too many claims; narrow the filters." in text_of(response)
     side = html[html.index("<summary>Side</summary>") : html.index("<summary>Speaker kind</summary>")]
@@ -246,11 +258,47 @@ def test_a_facet_out_of_time_is_shown_not_counted_with_its_values_usable(client,
         "us_government",
     ]
     assert re.search(r'value="independent" id="f-side-\d" checked', side) and 'class="count"' not in side
-    # The other facets are counted in the same request, after the stopped statement.
+    # The other facets are counted, in the page's budget or the background's.
     assert counts_of("speaker", html) == {"citizen-lab": "1"}
     assert summaries(response) == [debate.finding.summary]
-    client.get(CLAIMS, {"side": "independent"})
-    assert len(calls) == 1  # the timeout is remembered: not retried on every request
+    client.get(CLAIMS, {"side": "independent", "page": "1"})
+    assert len(calls) == 2  # the page's try and the background's; then remembered, not retried
+
+
+def test_facets_out_of_the_budget_say_counting_and_are_filled_in_from_the_cache(client, debate, monkeypatch):
+    """Past the budget the page says "counting…", is not stored, and the fill-in gets the counts."""
+    later = []
+    monkeypatch.setattr(facets, "FACET_BUDGET_MS", 0)
+    monkeypatch.setattr(facets.readcache, "compute_later", later.append)
+    query = {"side": "us_government"}
+    response = client.get(CLAIMS, query)
+    assert response.status_code == 200 and "counting…" in text_of(response).lower()
+    assert "Some counts are still being counted. Reload to see them." in text_of(response)
+    assert 'class="count"' not in response.content.decode()
+    assert len(summaries(response)) == 2  # the list itself is whole
+    # Not the final answer: neither the read cache nor a proxy keeps it.
+    assert response["Cache-Control"] == "no-store" and "ETag" not in response
+    assert client.get(CLAIMS, query).get("X-Read-Cache") != "hit"
+    # The fill-in only reads the cache: nothing there yet, and it does not count.
+    fill_in = reverse("claims:claim-facets")
+    assert client.get(fill_in, query).json() == {"complete": False}
+    assert len(later) == 1  # one background job for the block, not one per request
+    later[0]()  # the background thread's turn
+    answer = client.get(fill_in, query).json()
+    assert answer["complete"] is True
+    assert counts_of("speaker", answer["html"]) == {"mike-pompeo": "2"}
+    # Now the page is whole, and the whole page is stored.
+    monkeypatch.setattr(facets, "_within", lambda *arguments, **options: pytest.fail("recounted"))
+    whole = client.get(CLAIMS, query)
+    assert "counting" not in text_of(whole).lower() and counts_of("speaker", whole.content.decode())
+    assert "no-store" not in whole["Cache-Control"] and whole["ETag"]
+    assert client.get(CLAIMS, query)["X-Read-Cache"] == "hit"
+
+
+def test_the_fill_in_refuses_bad_filters_with_a_400_naming_them(client, debate):
+    """/claims/facets/ with an invalid filter answers 400 and the parameter, never a 500."""
+    response = client.get(reverse("claims:claim-facets"), {"said_from": "garbage"})
+    assert response.status_code == 400 and "said_from" in response.json()["errors"]
 
 
 def test_speaker_facet_lists_the_busiest_speakers_and_links_to_the_rest(client, debate, monkeypatch):

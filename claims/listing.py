@@ -1,0 +1,106 @@
+"""One claim listing for /claims/, the timeline and /api/claims/: filters, order, count, cap, facets."""
+
+from django.db.models import QuerySet
+from django.utils.functional import cached_property
+
+from claims.facets import claim_facets
+from claims.filters import CLAIM_FILTERS, ClaimFilterSet, YesNoFilter, ranked_unless_too_many
+from claims.models import Claim
+from tiktok_claims.paging import MAX_PAGED_ROWS
+
+# How the pages name each parameter: its chip, its error message.
+FILTER_LABELS = {claim_filter.name: claim_filter.label for claim_filter in CLAIM_FILTERS}
+
+
+class ClaimListing:
+    """The claims a query string asks for: validated filters, claims in order, their count, facets.
+
+    query is request.GET (or an API request's query_params). Without any filter parameter the
+    FilterSet is not even validated for the claims (building its form costs more than the rest
+    of the API's page 1).
+    """
+
+    def __init__(self, query, filterset_class=ClaimFilterSet):
+        self.query = query
+        self.filterset_class = filterset_class
+        self.filtering = any(name in query for name in filterset_class.base_filters)
+
+    @cached_property
+    def filterset(self):
+        filterset = self.filterset_class(self.query, queryset=Claim.objects.chronological())
+        filterset.is_valid()
+        return filterset
+
+    @property
+    def valid(self):
+        return not self.filtering or self.filterset.is_valid()
+
+    @property
+    def errors(self):
+        return self.filterset.errors
+
+    @cached_property
+    def claims(self):
+        """The filtered claims in the order asked for (none when a filter is invalid)."""
+        if not self.filtering:
+            return Claim.objects.chronological()
+        return self.filterset.qs if self.valid else Claim.objects.none()
+
+    def ordered(self, claims=None):
+        """(claims, count, unranked): ranked search results in time order past MAX_PAGED_ROWS matches.
+
+        count is the claims' count when the rule had to count them (cached), else None.
+        """
+        return ranked_unless_too_many(self.claims if claims is None else claims)
+
+    def facets(self, listed_count, count=True):
+        """The facet block (claims.facets.FacetBlock) for a valid listing of listed_count claims."""
+        return claim_facets(self.filterset, listed_count, count=count)
+
+    @staticmethod
+    def capped(count):
+        """Whether pages stop before the last of count claims."""
+        return count > MAX_PAGED_ROWS
+
+    def filter_errors(self):
+        """(label, parameter, messages) for each invalid filter, for the message above the list."""
+        if self.valid:
+            return []
+        return [
+            (FILTER_LABELS.get(name, "Filters"), name if name in FILTER_LABELS else "", errors)
+            for name, errors in self.errors.items()
+        ]
+
+    def chips(self):
+        """(parameter, filter label, value, value label) for each valid filter value in the query string.
+
+        An invalid value gets no chip (its error says what is wrong), so the chips are bounded by the
+        filters' values (at most MAX_VALUES_PER_PARAMETER each), never by what a URL repeats.
+        """
+        filterset = self.filterset
+        form = filterset.form
+        chips = []
+        for name, filter_ in filterset.filters.items():
+            if name not in FILTER_LABELS or name == "ordering" or name in form.errors:
+                continue
+            cleaned = form.cleaned_data.get(name)
+            if cleaned in (None, "", [], ()) or (isinstance(cleaned, QuerySet) and not cleaned):
+                continue
+            values = [value for value in filterset.data.getlist(name) if value != ""]
+            if isinstance(cleaned, QuerySet):  # model choices: name each by its row, no extra query
+                names = {item.slug: str(item) for item in cleaned}
+            elif isinstance(cleaned, (list, tuple)):
+                names = {
+                    str(value): str(label) for value, label in getattr(filter_.field, "choices", None) or []
+                }
+            else:  # one value: the one the filter used (the last), whatever the URL repeats
+                values = values[-1:]
+                names = {value: value for value in values}
+            for value in dict.fromkeys(values):
+                if value not in names:
+                    continue
+                label = names[value]
+                if isinstance(filter_, YesNoFilter):
+                    label = {"true": "yes", "false": "no"}.get(value.lower(), value)
+                chips.append((name, FILTER_LABELS[name], value, label))
+        return chips
