@@ -19,7 +19,6 @@ from django.urls import reverse
 
 from claims.models import Claim, Quote, Rebuttal
 from tiktok_claims import readcache
-from tiktok_claims.paging import MAX_PAGED_ROWS
 
 # The whole facet block's share of a request: at a million claims each facet of a filtered list
 # costs 0.4-1.3 s and a search for a common word 1-4.7 s, so they cannot all be counted while the
@@ -193,7 +192,7 @@ def _is_timeout(error):
 
 
 @contextmanager
-def _read_only_transaction(connection):
+def read_only_transaction(connection):
     """On PostgreSQL, a transaction (rolled back: only reads) whose SET LOCAL ends with it."""
     if connection.vendor != "postgresql":
         yield
@@ -203,10 +202,10 @@ def _read_only_transaction(connection):
         transaction.set_rollback(True, using=connection.alias)
 
 
-def _within(connection, count, milliseconds, savepoint=False):
+def within(connection, count, milliseconds, savepoint=False):
     """count() with its SQL stopped after milliseconds; OUT_OF_TIME if it was.
 
-    On PostgreSQL inside _read_only_transaction; with savepoint, a cancelled statement leaves the
+    On PostgreSQL inside read_only_transaction; with savepoint, a cancelled statement leaves the
     transaction usable for the next count (without, the caller stops counting after one).
     """
     milliseconds = max(1, int(milliseconds))
@@ -243,29 +242,22 @@ def _counter(filterset, name, listed_count):
     return lambda: counting.count(claims, selected_ids)
 
 
-def _is_big(result, listed_count):
-    """Whether a count covered MAX_PAGED_ROWS claims or more (a facet counts at least the listed ones)."""
-    size = result["total"] if isinstance(result, dict) else sum(row[-1] for row in result[0])
-    return max(listed_count, size) >= MAX_PAGED_ROWS
-
-
 def _count_within_budget(filterset, names, keys, listed_count):
     """{name: result} of the facets counted before FACET_BUDGET_MS ran out; the big ones stored."""
     connection = connections[Claim.objects.db]
     deadline = time.monotonic() + FACET_BUDGET_MS / 1000
     results, stored = {}, {}
-    with _read_only_transaction(connection):
+    with read_only_transaction(connection):
         for name in names:
             remaining = (deadline - time.monotonic()) * 1000
             if remaining < 1:
                 break
-            result = _within(connection, _counter(filterset, name, listed_count), remaining)
+            result = within(connection, _counter(filterset, name, listed_count), remaining)
             if result is OUT_OF_TIME:
                 break  # the budget is spent: the rest are counted in the background
             results[name] = result
-            # Small counts are cheap to redo; the page itself is cached whole.
-            if _is_big(result, listed_count):
-                stored[keys[name]] = result
+            # Kept, big or small: the page's fill-in reads them when another figure is still counting.
+            stored[keys[name]] = result
     if stored:
         cache.set_many(stored)
     return results
@@ -283,9 +275,9 @@ def _count_in_background(filterset, names, keys, listed_count):
         again.is_valid()
         connection = connections[Claim.objects.db]
         try:
-            with _read_only_transaction(connection):
+            with read_only_transaction(connection):
                 for name in claimed:
-                    result = _within(
+                    result = within(
                         connection,
                         _counter(again, name, listed_count),
                         BACKGROUND_TIME_LIMIT_MS,
@@ -368,10 +360,15 @@ def claim_facets(filterset, listed_count, count=True):
     results = {name: found[key] for name, key in keys.items() if key in found}
     missing = [name for name in keys if name not in results]
     if missing and count:
+        # Those being counted elsewhere (the background of this or another worker) are not tried.
+        marks = cache.get_many([f"{keys[name]}:counting" for name in missing])
+        elsewhere = [name for name in missing if f"{keys[name]}:counting" in marks]
+        missing = [name for name in missing if name not in elsewhere]
         results.update(_count_within_budget(filterset, missing, keys, listed_count))
         missing = [name for name in keys if name not in results]
         if missing:
             _count_in_background(filterset, missing, keys, listed_count)
+        missing += elsewhere
     for name in missing:
         results[name] = COUNTING
     facets = [

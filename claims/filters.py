@@ -22,7 +22,7 @@ from claims.models import (
 )
 from sources.dates import PartialDate
 from sources.models import Article, Outlet
-from tiktok_claims.paging import MAX_PAGED_ROWS, cached_count
+from tiktok_claims.paging import MAX_PAGED_ROWS
 
 NUL_MESSAGE = "This value contains a NUL character (%00), which is not allowed."
 
@@ -394,13 +394,14 @@ def ranked_unless_too_many(claims):
 
     Ranking scores every match before the first page is known (1.3 s for the 561,550 claims
     matching "data" at 1M); time order walks the (said_on, id) index. One rule for the /claims/
-    page and the API. count is the claims' (cached when big), None when they were not ranked;
-    an ordering asked for, or SQLite's unranked search, is kept as it is.
+    page and the API. count is the claims' when fewer than MAX_PAGED_ROWS were ranked, else None
+    (left to the caller); an ordering asked for, or SQLite's unranked search, is kept as it is.
     """
     if not is_ranked(claims):
         return claims, None, False
     chronological = claims.chronological()
-    count = cached_count(chronological)
+    # Counting stops at the cap: the exact count of half a million matches took 0.8 s at 1M.
+    count = chronological[:MAX_PAGED_ROWS].count()
     if count >= MAX_PAGED_ROWS:
-        return chronological, count, True
+        return chronological, None, True
     return claims, count, False

@@ -12,7 +12,7 @@ from claims.facets import FacetBlock
 from claims.filters import ClaimFilterSet
 from claims.highlighting import matching_excerpt
 from claims.jsonld import claim_jsonld, vocabulary_jsonld
-from claims.listing import ClaimListing
+from claims.listing import ClaimCount, ClaimListing
 from claims.models import Claim, Quote, Rebuttal, Side, Speaker
 from claims.timeline import MAX_DRAWN_CLAIMS, timeline_drawing
 from claims.wordings import side_by_side
@@ -55,7 +55,7 @@ class ClaimListView(ListView):
     template_name = "claims/claim_list.html"
     past_last_page = False  # a page number past MAX_PAGED_ROWS
     unranked = False  # a search with too many matches to rank, listed in time order
-    listed_count = None
+    count = None
 
     def get_queryset(self):
         self.listing = ClaimListing(self.request.GET)
@@ -67,15 +67,14 @@ class ClaimListView(ListView):
             # Past the cap: this page says so and keeps the filters, to narrow the list with.
             self.past_last_page = True
             return self.get_paginator(queryset, page_size), None, queryset.none(), False
-        queryset, self.listed_count, self.unranked = self.listing.ordered(queryset)
+        queryset, _, self.unranked = self.listing.ordered(queryset)
         return super().paginate_queryset(queryset, page_size)
 
     def get_paginator(self, queryset, per_page, **kwargs):
         paginator = super().get_paginator(queryset, per_page, **kwargs)
-        if queryset.query.is_empty():
-            paginator.count = 0  # none() has no SQL for the count cache's key
-        elif self.listed_count is not None:
-            paginator.count = self.listed_count  # counted by the listing's order rule, in time order
+        # From the cache, or within the listing's count budget (else "more than 10,000", counted later).
+        self.count = ClaimCount(0) if queryset.query.is_empty() else self.listing.count()
+        paginator.count = self.count.number
         return paginator
 
     def render_to_response(self, context, **response_kwargs):
@@ -95,6 +94,7 @@ class ClaimListView(ListView):
         query = self.request.GET.get("q", "") if valid else ""
         listed_count = context["paginator"].count if valid else 0
         facets = listing.facets(listed_count) if valid else FacetBlock([], {}, counting=False)
+        count_exact = self.count is None or self.count.exact
         page = add_rebuttal_counts(context["object_list"])
         for claim in page:
             excerpts = (matching_excerpt(quote.text, query) for quote in claim.quotes.all()) if query else []
@@ -108,7 +108,9 @@ class ClaimListView(ListView):
             filter_errors=listing.filter_errors(),
             facets=facets.facets,
             rebuttal_counts=facets.yes_no,
-            facets_counting=facets.counting,
+            # Some figure is still being counted in the background: the page's script fills it in.
+            facets_counting=facets.counting or not count_exact,
+            count_exact=count_exact,
             facets_url=f"{reverse('claims:claim-facets')}?{query_string}",
             past_last_page=self.past_last_page,
             max_paged_rows=f"{MAX_PAGED_ROWS:,}",
@@ -137,7 +139,8 @@ def claim_facets_fragment(request):
         errors = {name: [str(message) for message in messages] for name, messages in listing.errors.items()}
         return JsonResponse({"errors": errors}, status=400)
     facets = listing.facets(listed_count=0, count=False)
-    if facets.counting:
+    count = listing.count(compute=False)
+    if facets.counting or count is None:
         response = JsonResponse({"complete": False})
         response["Cache-Control"] = "no-store"
         return response
@@ -145,7 +148,12 @@ def claim_facets_fragment(request):
         "claims/_facets.html",
         {"facets": facets.facets, "rebuttal_counts": facets.yes_no, "request": request},
     )
-    return JsonResponse({"complete": True, "html": html})
+    return JsonResponse({"complete": True, "html": html, "count": claim_count_text(count.number)})
+
+
+def claim_count_text(number):
+    """How the list names its number of claims: "43,797 claims"."""
+    return f"{number:,} claim{'' if number == 1 else 's'}"
 
 
 class ClaimDetailView(DetailView):

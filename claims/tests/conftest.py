@@ -124,3 +124,12 @@ def build_debate():
 def debate(db):
     """A small debate built with factories."""
     return build_debate()
+
+
+@pytest.fixture(autouse=True)
+def unhurried_counts(monkeypatch):
+    """Pages count facets and totals at once however loaded the machine; "counting…" tests set budgets."""
+    from claims import facets, listing
+
+    monkeypatch.setattr(facets, "FACET_BUDGET_MS", 60_000)
+    monkeypatch.setattr(listing, "COUNT_BUDGET_MS", 60_000)

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from claims import facets, filters
+from claims import facets, filters, listing
 from claims.filters import ClaimFilterSet
 from claims.models import ClaimType, RebuttalRelation, Side
 from claims.tests.conftest import quote_at
@@ -197,14 +197,13 @@ def counts_of(facet, html):
     )
 
 
-def test_big_facet_counts_are_cached_until_the_next_write(client, debate, monkeypatch):
-    """A facet counting MAX_PAGED_ROWS claims or more is reused for the corpus version; a write shows."""
+def test_facet_counts_are_cached_until_the_next_write(client, debate, monkeypatch):
+    """A facet's counts are reused for the corpus version (the page's fill-in reads them); a write shows."""
     assert counts_of("claim_type", client.get(CLAIMS).content.decode())["finding"] == "1"
     ClaimFactory(claim_type=ClaimType.FINDING)
     assert counts_of("claim_type", client.get(CLAIMS).content.decode())["finding"] == "2"
-    monkeypatch.setattr(facets, "MAX_PAGED_ROWS", 4)
     assert counts_of("claim_type", client.get(CLAIMS, {"q": ""}).content.decode())["finding"] == "2"
-    monkeypatch.setattr(facets, "_within", lambda *arguments, **options: pytest.fail("recounted"))
+    monkeypatch.setattr(facets, "within", lambda *arguments, **options: pytest.fail("recounted"))
     assert counts_of("claim_type", client.get(CLAIMS, {"page": "1"}).content.decode())["finding"] == "2"
     monkeypatch.undo()
     ClaimFactory(claim_type=ClaimType.FINDING)
@@ -288,11 +287,28 @@ def test_facets_out_of_the_budget_say_counting_and_are_filled_in_from_the_cache(
     assert answer["complete"] is True
     assert counts_of("speaker", answer["html"]) == {"mike-pompeo": "2"}
     # Now the page is whole, and the whole page is stored.
-    monkeypatch.setattr(facets, "_within", lambda *arguments, **options: pytest.fail("recounted"))
+    monkeypatch.setattr(facets, "within", lambda *arguments, **options: pytest.fail("recounted"))
     whole = client.get(CLAIMS, query)
     assert "counting" not in text_of(whole).lower() and counts_of("speaker", whole.content.decode())
     assert "no-store" not in whole["Cache-Control"] and whole["ETag"]
     assert client.get(CLAIMS, query)["X-Read-Cache"] == "hit"
+
+
+def test_a_count_out_of_its_budget_says_more_than_and_is_filled_in(client, debate, monkeypatch):
+    """Past the count's budget the list says "more than" (its pages all there), then the exact count."""
+    later = []
+    monkeypatch.setattr(listing, "within", lambda *arguments, **options: facets.OUT_OF_TIME)
+    monkeypatch.setattr(listing, "MAX_PAGED_ROWS", 2)
+    monkeypatch.setattr(facets.readcache, "compute_later", later.append)
+    response = client.get(CLAIMS)
+    assert "More than 10,000 claims (counting…)" in text_of(response)
+    assert summaries(response) and response["Cache-Control"] == "no-store"
+    fill_in = reverse("claims:claim-facets")
+    assert client.get(fill_in).json() == {"complete": False}
+    for job in later:
+        job()
+    assert client.get(fill_in).json()["count"] == "4 claims"
+    assert "4 claims" in text_of(client.get(CLAIMS))
 
 
 def test_the_fill_in_refuses_bad_filters_with_a_400_naming_them(client, debate):

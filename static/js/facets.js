@@ -1,4 +1,5 @@
-// The /claims/ page's facet counts still being counted when the page was made: asked for again
+// The /claims/ page's facet counts (and its number of claims) still being counted when the page
+// was made: asked for again
 // from /claims/facets/ (a read of the cache, never a count) until they are in, then put in place
 // of the block, keeping any box the reader ticked meanwhile. Without JavaScript the block links
 // to a reload.
@@ -47,6 +48,10 @@
       .then(function (answer) {
         if (answer.complete) {
           fillIn(answer.html);
+          var count = document.querySelector("[data-claim-count]");
+          if (count && answer.count) {
+            count.textContent = answer.count;
+          }
         } else if (asked < 60) {
           window.setTimeout(ask, Math.min(250 * asked, 2000));
         }
