@@ -16,7 +16,10 @@ from tiktok_claims.paging import MAX_PAGED_ROWS
 # The listed claims' count has this long while the reader waits (a filtered list of 43,797 claims
 # took 0.45-1 s to count at 1M); past it the page says "more than 10,000" (all its pages are
 # there: they stop at MAX_PAGED_ROWS) and the exact count comes from the background.
-COUNT_BUDGET_MS = 100
+COUNT_BUDGET_MS = 60
+# Then the first MAX_PAGED_ROWS + 1 are counted, within this; usually quick, but a poor plan (a
+# join on speakers for a side) took a second at 1M: then the page says "Counting claims…".
+CAPPED_COUNT_BUDGET_MS = 40
 
 
 class ClaimCount(NamedTuple):
@@ -24,6 +27,7 @@ class ClaimCount(NamedTuple):
 
     number: int
     exact: bool = True
+    known: bool = True  # False: not even a lower bound yet; number is then only the pages' cap
 
 
 # How the pages name each parameter: its chip, its error message.
@@ -90,17 +94,21 @@ class ClaimListing:
         if found is not None or not compute:
             return None if found is None else ClaimCount(found)
         connection = connections[claims.db]
-        if cache.get(f"{cache_key}:computing") is None:
+        at_least = OUT_OF_TIME
+        if cache.get(f"{cache_key}:computing") is None:  # (else being counted: not tried twice)
             with read_only_transaction(connection):
                 exact = within(connection, claims.count, COUNT_BUDGET_MS)
             if exact is not OUT_OF_TIME:
                 readcache.store(cache_key, exact)
                 return ClaimCount(exact)
-        at_least = claims[: MAX_PAGED_ROWS + 1].count()
-        if at_least <= MAX_PAGED_ROWS:
-            readcache.store(cache_key, at_least)
-            return ClaimCount(at_least)
+            with read_only_transaction(connection):
+                at_least = within(connection, claims[: MAX_PAGED_ROWS + 1].count, CAPPED_COUNT_BUDGET_MS)
+            if at_least is not OUT_OF_TIME and at_least <= MAX_PAGED_ROWS:
+                readcache.store(cache_key, at_least)
+                return ClaimCount(at_least)
         readcache.compute_later(lambda: readcache.get_or_compute(name, parts, claims.count))
+        if at_least is OUT_OF_TIME:  # not even the first 10,001 in time (a poor plan): pages up to the cap
+            return ClaimCount(MAX_PAGED_ROWS, exact=False, known=False)
         return ClaimCount(at_least, exact=False)
 
     def facets(self, listed_count, count=True):

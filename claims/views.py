@@ -95,6 +95,7 @@ class ClaimListView(ListView):
         listed_count = context["paginator"].count if valid else 0
         facets = listing.facets(listed_count) if valid else FacetBlock([], {}, counting=False)
         count_exact = self.count is None or self.count.exact
+        count_known = self.count is None or self.count.known
         page = add_rebuttal_counts(context["object_list"])
         for claim in page:
             excerpts = (matching_excerpt(quote.text, query) for quote in claim.quotes.all()) if query else []
@@ -111,6 +112,7 @@ class ClaimListView(ListView):
             # Some figure is still being counted in the background: the page's script fills it in.
             facets_counting=facets.counting or not count_exact,
             count_exact=count_exact,
+            count_known=count_known,
             facets_url=f"{reverse('claims:claim-facets')}?{query_string}",
             past_last_page=self.past_last_page,
             max_paged_rows=f"{MAX_PAGED_ROWS:,}",

@@ -5,6 +5,7 @@ import pytest
 from claims import facets, listing
 from claims.models import Side
 from claims.tests.factories import ClaimFactory
+from claims.tests.test_views import exact_count_out_of_time
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,7 +18,7 @@ def test_facets_counted_after_the_page_are_filled_in_without_a_reload(live_serve
     monkeypatch.setattr(facets, "FACET_BUDGET_MS", 0)
     monkeypatch.setattr(facets.readcache, "compute_later", later.append)
     # The count, too, out of its budget: the page shows "more than" until the exact one is in.
-    monkeypatch.setattr(listing, "within", lambda *arguments, **options: facets.OUT_OF_TIME)
+    exact_count_out_of_time(monkeypatch)
     monkeypatch.setattr(listing, "MAX_PAGED_ROWS", 2)
     context = browser.new_context()
     page = context.new_page()

@@ -294,10 +294,32 @@ def test_facets_out_of_the_budget_say_counting_and_are_filled_in_from_the_cache(
     assert client.get(CLAIMS, query)["X-Read-Cache"] == "hit"
 
 
+def exact_count_out_of_time(monkeypatch, capped_too=False):
+    """The listing's exact count (and with capped_too its count up to the cap) runs out of its budget."""
+    calls, within = [], listing.within
+
+    def first_out_of_time(connection, count, milliseconds, **options):
+        calls.append(1)
+        if len(calls) == 1 or capped_too:
+            return facets.OUT_OF_TIME
+        return within(connection, count, milliseconds, **options)
+
+    monkeypatch.setattr(listing, "within", first_out_of_time)
+
+
+def test_a_count_not_even_capped_in_time_says_counting_and_keeps_the_pages(client, debate, monkeypatch):
+    """When not even the first 10,001 claims are counted in time the list says "Counting claims…"."""
+    exact_count_out_of_time(monkeypatch, capped_too=True)
+    monkeypatch.setattr(facets.readcache, "compute_later", lambda job: None)
+    response = client.get(CLAIMS)
+    assert "Counting claims…" in text_of(response) and len(summaries(response)) == 4
+    assert response["Cache-Control"] == "no-store"
+
+
 def test_a_count_out_of_its_budget_says_more_than_and_is_filled_in(client, debate, monkeypatch):
     """Past the count's budget the list says "more than" (its pages all there), then the exact count."""
     later = []
-    monkeypatch.setattr(listing, "within", lambda *arguments, **options: facets.OUT_OF_TIME)
+    exact_count_out_of_time(monkeypatch)
     monkeypatch.setattr(listing, "MAX_PAGED_ROWS", 2)
     monkeypatch.setattr(facets.readcache, "compute_later", later.append)
     response = client.get(CLAIMS)
