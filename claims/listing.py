@@ -68,12 +68,13 @@ class ClaimListing:
             return Claim.objects.chronological()
         return self.filterset.qs if self.valid else Claim.objects.none()
 
-    def ordered(self, claims=None):
+    def ordered(self, claims=None, exact=True):
         """(claims, count, unranked): ranked search results in time order past MAX_PAGED_ROWS matches.
 
-        count is the claims' count when the rule had to count them (cached), else None.
+        count is the claims' count when the rule had to count them (cached), else None; without
+        exact, counted only up to the cap (the page counts within its budget: count()).
         """
-        return ranked_unless_too_many(self.claims if claims is None else claims)
+        return ranked_unless_too_many(self.claims if claims is None else claims, exact=exact)
 
     def _count_key(self):
         claims = self.claims.order_by()
@@ -102,11 +103,12 @@ class ClaimListing:
                 readcache.store(cache_key, exact)
                 return ClaimCount(exact)
             with read_only_transaction(connection):
-                at_least = within(connection, claims[: MAX_PAGED_ROWS + 1].count, CAPPED_COUNT_BUDGET_MS)
+                capped = claims.values("pk")[: MAX_PAGED_ROWS + 1]  # (ids only: no search rank computed)
+                at_least = within(connection, capped.count, CAPPED_COUNT_BUDGET_MS)
             if at_least is not OUT_OF_TIME and at_least <= MAX_PAGED_ROWS:
                 readcache.store(cache_key, at_least)
                 return ClaimCount(at_least)
-        readcache.compute_later(lambda: readcache.get_or_compute(name, parts, claims.count))
+            readcache.compute_later(lambda: readcache.get_or_compute(name, parts, claims.count))
         if at_least is OUT_OF_TIME:  # not even the first 10,001 in time (a poor plan): pages up to the cap
             return ClaimCount(MAX_PAGED_ROWS, exact=False, known=False)
         return ClaimCount(at_least, exact=False)

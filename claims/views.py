@@ -67,7 +67,7 @@ class ClaimListView(ListView):
             # Past the cap: this page says so and keeps the filters, to narrow the list with.
             self.past_last_page = True
             return self.get_paginator(queryset, page_size), None, queryset.none(), False
-        queryset, _, self.unranked = self.listing.ordered(queryset)
+        queryset, _, self.unranked = self.listing.ordered(queryset, exact=False)
         return super().paginate_queryset(queryset, page_size)
 
     def get_paginator(self, queryset, per_page, **kwargs):
