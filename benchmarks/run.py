@@ -251,12 +251,17 @@ def fetch(connection, path, headers=None):
 
 
 def etag_of(port, path):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    connection.request("GET", path, headers={"Host": "127.0.0.1"})
-    response = connection.getresponse()
-    response.read()
-    connection.close()
-    return response.getheader("ETag")
+    """The ETag the path answers with; a page still counting its facets has none yet: asked again."""
+    deadline = time.monotonic() + 120
+    while True:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        connection.request("GET", path, headers={"Host": "127.0.0.1"})
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        if response.getheader("ETag") or time.monotonic() > deadline:
+            return response.getheader("ETag")
+        time.sleep(0.5)
 
 
 def measure(port, path, requests, seconds, headers=None):

@@ -1,39 +1,48 @@
-"""The /claims/ page's facets: beside each filter value, how many claims it would match."""
+"""The /claims/ page's facets: beside each filter value, how many claims it would match.
+
+Which filters have a facet, and how each counts, is said once in claims.filters.CLAIM_FILTERS.
+A facet counts claims under every other active filter. The whole block of facets has one time
+budget per request (FACET_BUDGET_MS): the facets not counted within it are counted once in the
+background (one thread per process, marked in the shared cache so no other worker counts them
+again) and shown as "counting…"; the page's script then fetches them from the cache. Every
+count is kept for the corpus version, keyed by the validated filter values.
+"""
 
 import time
 from contextlib import contextmanager, nullcontext
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.db import OperationalError, connections, transaction
 from django.db.models import Case, Count, When
 from django.urls import reverse
 
-from claims.models import (
-    Claim,
-    ClaimType,
-    Quote,
-    Rebuttal,
-    RebuttalRelation,
-    Side,
-    Speaker,
-    SpeakerKind,
-    Topic,
-)
-from sources.models import Article, Outlet
+from claims.models import Claim, Quote, Rebuttal
 from tiktok_claims import readcache
-from tiktok_claims.paging import MAX_PAGED_ROWS
 
-# The /claims/ page's facets: beside each filter value, how many claims it would match under
-# the other filters. Bounded as Datasette bounds them: each facet's SQL stops after
-# FACET_TIME_LIMIT_MS and the facet is then shown without counts (its values still usable), and
-# counts over MAX_PAGED_ROWS claims, or that ran out of time, are cached for the corpus version,
-# keyed by the validated filter values (small ones are cheap, and the whole page is cached).
-
-FACET_TIME_LIMIT_MS = 200
+# The whole facet block's share of a request: at a million claims each facet of a filtered list
+# costs 0.4-1.3 s and a search for a common word 1-4.7 s, so they cannot all be counted while the
+# reader waits; the ones that fit are shown at once, the rest come from the background.
+FACET_BUDGET_MS = 100
+# A facet counted in the background stops after this long and is then shown "Not counted" (the
+# slowest at a million claims took 4.7 s on a loaded machine).
+BACKGROUND_TIME_LIMIT_MS = 30_000
 # Speakers and articles run to thousands at scale: a facet lists the busiest FACET_TOP values
 # (and any selected one); the speaker and article lists lead to the rest.
 FACET_TOP = 30
-NOT_COUNTED = "not counted"
+NOT_COUNTED = "not counted"  # ran out of BACKGROUND_TIME_LIMIT_MS: shown without counts
+COUNTING = "counting"  # being counted in the background: shown as "counting…"
+OUT_OF_TIME = object()
+
+
+class Counting(NamedTuple):
+    """How a filter's facet counts: count(claims, selected_ids) -> (rows, more) or a yes/no dict."""
+
+    count: object
+    position: int = 0  # the facet's place on the page
+    more: str = None  # the URL name of the page listing every value, when only the top ones show
+    listed: bool = False  # a short table: its rows are offered even when not counted
+    yes_no: bool = False
 
 
 class FacetOption:
@@ -44,10 +53,109 @@ class FacetOption:
 
 
 class Facet:
-    """A filter's values; counted is False when counting ran out of time; more links to the rest."""
+    """A filter's values; counted is False when counting ran out of time, counting while it runs."""
 
-    def __init__(self, name, label, options, counted=True, more=None):
+    def __init__(self, name, label, options, counted=True, more=None, counting=False):
         self.name, self.label, self.options, self.counted, self.more = name, label, options, counted, more
+        self.counting = counting
+
+
+class FacetBlock(NamedTuple):
+    """The facets, the yes/no counts, and whether some are still being counted."""
+
+    facets: list
+    yes_no: dict
+    counting: bool
+
+
+# --- How each facet counts (referred to by claims.filters.CLAIM_FILTERS) ----------------------
+
+
+def restricted(rows, field, claims):
+    """rows (of another table) belonging to these claims; all of them when no filter applies."""
+    return rows.filter(**{f"{field}__in": claims}) if claims.query.where else rows
+
+
+def quotes_of(claims):
+    return restricted(Quote.objects, "claim", claims)
+
+
+def topic_links_of(claims):
+    return restricted(Claim.topics.through.objects, "claim", claims)
+
+
+def choice_counts(path, position):
+    """Counts per choice (a handful of values: all of them)."""
+
+    def count(claims, selected_ids):
+        rows = claims.values_list(path).annotate(count=Count("pk")).order_by()
+        return [(value, total) for value, total in rows], False
+
+    return Counting(count, position)
+
+
+def top_counts(
+    rows, id_field, count_expression, label_field, position, top_only=False, more=None, listed=False
+):
+    """Counts per row of the filter's model (top_only: the busiest FACET_TOP and the selected ones)."""
+
+    def count(claims, selected_ids, model):
+        grouped = rows(claims).values(id_field).annotate(count=count_expression).order_by()
+        if not top_only:
+            counts, more_values = dict(grouped.values_list(id_field, "count")), False
+        else:
+            order = ["-count", id_field]
+            if selected_ids:  # the selected values first, whatever their counts
+                order.insert(0, Case(When(**{f"{id_field}__in": selected_ids}, then=1), default=0).desc())
+            grouped = grouped.order_by(*order)
+            shown = FACET_TOP + len(selected_ids)
+            counts = dict(grouped.values_list(id_field, "count")[: shown + 1])
+            more_values = len(counts) > shown
+            if more_values:
+                counts.popitem()
+        labels = model.objects.filter(pk__in=counts).values_list("pk", "slug", label_field)
+        return [(slug, label, counts[pk]) for pk, slug, label in labels], more_values
+
+    return Counting(count, position, more=more, listed=listed)
+
+
+def relation_counts(position):
+    """Claims with a rebuttal of each relation, either way: counted from the rebuttals table."""
+
+    def count(claims, selected_ids):
+        table = Rebuttal._meta.db_table
+        sides, params = [], []
+        for column in ("rebutting_claim_id", "rebutted_claim_id"):
+            side = f"SELECT {column} AS claim_id, relation FROM {table}"
+            if claims.query.where:
+                # In each half of the UNION, so each can use its column's index.
+                claims_sql, claims_params = claims.query.sql_with_params()
+                side += f" WHERE {column} IN ({claims_sql})"
+                params.extend(claims_params)
+            sides.append(side)
+        sql = f"SELECT relation, COUNT(*) FROM ({' UNION '.join(sides)}) pairs GROUP BY relation"
+        with connections[claims.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            return [(value, total) for value, total in cursor.fetchall()], False
+
+    return Counting(count, position)
+
+
+def yes_no_counts(related):
+    """How many claims the is_rebutted / rebuts filter would keep: distinct claims in the rebuttals table."""
+
+    def count(claims, listed_count):
+        yes = restricted(Rebuttal.objects, related, claims).aggregate(yes=Count(related, distinct=True))[
+            "yes"
+        ]
+        # With this filter unused, its claims are the listed ones, already counted.
+        total = claims.count() if listed_count is None else listed_count
+        return {"yes": yes, "no": total - yes, "total": total}
+
+    return Counting(count, yes_no=True)
+
+
+# --- Counting within a time limit ---------------------------------------------------------------
 
 
 def _claims_without(filterset, name):
@@ -59,124 +167,6 @@ def _claims_without(filterset, name):
     # No filter here follows a many-valued link, so no claim repeats; clearing the order drops
     # the search rank, which would otherwise be computed for every match.
     return queryset.order_by().values("pk")
-
-
-def _restricted(rows, field, claims):
-    """rows (of another table) belonging to these claims; all of them when no filter applies."""
-    return rows.filter(**{f"{field}__in": claims}) if claims.query.where else rows
-
-
-def _choice_counts(path, choices):
-    """Counts per choice (a handful of values: all of them)."""
-
-    def count(claims, selected_ids):
-        rows = claims.values_list(path).annotate(count=Count("pk")).order_by()
-        return [(value, choices.get(value, value), total) for value, total in rows], False
-
-    return count
-
-
-def _top_counts(rows, id_field, count_expression, model, label_field, top_only=False):
-    """Counts per row of model (with top_only, the busiest FACET_TOP and the selected ones); labels after."""
-
-    def count(claims, selected_ids):
-        grouped = rows(claims).values(id_field).annotate(count=count_expression).order_by()
-        if not top_only:
-            counts, more = dict(grouped.values_list(id_field, "count")), False
-        else:
-            order = ["-count", id_field]
-            if selected_ids:  # the selected values first, whatever their counts
-                order.insert(0, Case(When(**{f"{id_field}__in": selected_ids}, then=1), default=0).desc())
-            grouped = grouped.order_by(*order)
-            shown = FACET_TOP + len(selected_ids)
-            counts = dict(grouped.values_list(id_field, "count")[: shown + 1])
-            more = len(counts) > shown
-            if more:
-                counts.popitem()
-        labels = model.objects.filter(pk__in=counts).values_list("pk", "slug", label_field)
-        return [(slug, label, counts[pk]) for pk, slug, label in labels], more
-
-    return count
-
-
-def _relation_counts(claims, selected_ids):
-    """Claims with a rebuttal of each relation, either way: counted from the rebuttals table."""
-    table = Rebuttal._meta.db_table
-    sides, params = [], []
-    for column in ("rebutting_claim_id", "rebutted_claim_id"):
-        side = f"SELECT {column} AS claim_id, relation FROM {table}"
-        if claims.query.where:
-            # In each half of the UNION, so each can use its column's index.
-            claims_sql, claims_params = claims.query.sql_with_params()
-            side += f" WHERE {column} IN ({claims_sql})"
-            params.extend(claims_params)
-        sides.append(side)
-    sql = f"SELECT relation, COUNT(*) FROM ({' UNION '.join(sides)}) pairs GROUP BY relation"
-    with connections[claims.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return [(value, RebuttalRelation(value).label, total) for value, total in rows], False
-
-
-# (parameter, label, how to count its values, the page listing all values when only the top ones show)
-FACETS = [
-    ("side", "Side", _choice_counts("speaker__side", dict(Side.choices)), None),
-    ("speaker_kind", "Speaker kind", _choice_counts("speaker__kind", dict(SpeakerKind.choices)), None),
-    ("claim_type", "Claim type", _choice_counts("claim_type", dict(ClaimType.choices)), None),
-    (
-        "topic",
-        "Topic",
-        _top_counts(
-            lambda claims: _restricted(Claim.topics.through.objects, "claim", claims),
-            "topic",
-            Count("claim"),
-            Topic,
-            "name",
-        ),
-        None,
-    ),
-    (
-        "speaker",
-        "Speaker",
-        _top_counts(lambda claims: claims, "speaker", Count("pk"), Speaker, "name", top_only=True),
-        "claims:speaker-list",
-    ),
-    (
-        "outlet",
-        "Outlet",
-        _top_counts(
-            lambda claims: _restricted(Quote.objects, "claim", claims),
-            "article__outlet",
-            Count("claim", distinct=True),
-            Outlet,
-            "name",
-        ),
-        None,
-    ),
-    (
-        "article",
-        "Article",
-        _top_counts(
-            lambda claims: _restricted(Quote.objects, "claim", claims),
-            "article",
-            Count("claim", distinct=True),
-            Article,
-            "headline",
-            top_only=True,
-        ),
-        "sources:article-list",
-    ),
-    ("relation", "Rebuttal relation", _relation_counts, None),
-]
-MODEL_FACETS = {"topic": Topic, "speaker": Speaker, "outlet": Outlet, "article": Article}
-CHOICE_FACETS = {
-    "side": Side.choices,
-    "speaker_kind": SpeakerKind.choices,
-    "claim_type": ClaimType.choices,
-    "relation": RebuttalRelation.choices,
-}
-# Few enough to list in full when their counts ran out of time.
-LISTED_WHEN_NOT_COUNTED = {"topic": ("name",), "outlet": ("name",)}
 
 
 def _cache_key(filterset, name):
@@ -192,7 +182,7 @@ def _cache_key(filterset, name):
 
 
 def _is_timeout(error):
-    """A statement stopped by the facet time limit (PostgreSQL's cancel, SQLite's interrupt)."""
+    """A statement stopped by the time limit (PostgreSQL's cancel, SQLite's interrupt)."""
     cause = error.__cause__
     # 57014 is query_canceled: psycopg names it sqlstate, psycopg2 pgcode.
     return "57014" in (
@@ -201,15 +191,32 @@ def _is_timeout(error):
     ) or "interrupted" in str(error)
 
 
-def _within_time_limit(connection, count):
-    """count() with its SQL stopped after FACET_TIME_LIMIT_MS; NOT_COUNTED if it was."""
+@contextmanager
+def read_only_transaction(connection):
+    """On PostgreSQL, a transaction (rolled back: only reads) whose SET LOCAL ends with it."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(using=connection.alias):
+        yield
+        transaction.set_rollback(True, using=connection.alias)
+
+
+def within(connection, count, milliseconds, savepoint=False):
+    """count() with its SQL stopped after milliseconds; OUT_OF_TIME if it was.
+
+    On PostgreSQL inside read_only_transaction; with savepoint, a cancelled statement leaves the
+    transaction usable for the next count (without, the caller stops counting after one).
+    """
+    milliseconds = max(1, int(milliseconds))
     try:
         if connection.vendor == "postgresql":
-            # A savepoint, so a cancelled statement does not abort the surrounding transaction.
-            with transaction.atomic(using=connection.alias):
+            with transaction.atomic(using=connection.alias) if savepoint else nullcontext():
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET LOCAL statement_timeout = {milliseconds}")
                 return count()
         connection.ensure_connection()
-        deadline = time.monotonic() + FACET_TIME_LIMIT_MS / 1000
+        deadline = time.monotonic() + milliseconds / 1000
         connection.connection.set_progress_handler(lambda: time.monotonic() > deadline, 1000)
         try:
             return count()
@@ -218,122 +225,163 @@ def _within_time_limit(connection, count):
     except OperationalError as error:
         if not _is_timeout(error):
             raise
-        return NOT_COUNTED
+        return OUT_OF_TIME
 
 
-@contextmanager
-def _facet_time_limits(connection):
-    """On PostgreSQL, statement_timeout for the facets' statements only."""
-    if connection.vendor != "postgresql":
-        yield
+def _counter(filterset, name, listed_count):
+    """A function counting this filter's facet under the other filters."""
+    description = filterset.descriptions[name]
+    counting = description.facet
+    claims = _claims_without(filterset, name)
+    if counting.yes_no:
+        unused = filterset.form.cleaned_data.get(name) is None
+        return lambda: counting.count(claims, listed_count if unused else None)
+    selected_ids = [pk for _, _, pk in _selected(filterset, name) if pk is not None]
+    if description.model is not None:
+        return lambda: counting.count(claims, selected_ids, description.model)
+    return lambda: counting.count(claims, selected_ids)
+
+
+def _count_within_budget(filterset, names, keys, listed_count):
+    """{name: result} of the facets counted before FACET_BUDGET_MS ran out; the big ones stored."""
+    connection = connections[Claim.objects.db]
+    deadline = time.monotonic() + FACET_BUDGET_MS / 1000
+    results, stored = {}, {}
+    with read_only_transaction(connection):
+        for name in names:
+            remaining = (deadline - time.monotonic()) * 1000
+            if remaining < 1:
+                break
+            result = within(connection, _counter(filterset, name, listed_count), remaining)
+            if result is OUT_OF_TIME:
+                break  # the budget is spent: the rest are counted in the background
+            results[name] = result
+            # Kept, big or small: the page's fill-in reads them when another figure is still counting.
+            stored[keys[name]] = result
+    if stored:
+        cache.set_many(stored)
+    return results
+
+
+def _count_in_background(filterset, names, keys, listed_count):
+    """Count these facets once, in this process's background thread, unless another worker is."""
+    claimed = [name for name in names if cache.add(f"{keys[name]}:counting", True, timeout=60)]
+    if not claimed:
         return
-    with transaction.atomic(using=connection.alias):
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL statement_timeout = {int(FACET_TIME_LIMIT_MS)}")
-        yield
-        # Only reads happened: rolling back ends SET LOCAL, in a transaction or a savepoint alike.
-        transaction.set_rollback(True, using=connection.alias)
+    filterset_class, data = type(filterset), filterset.data.copy()
+
+    def count():
+        again = filterset_class(data, queryset=Claim.objects.all())
+        again.is_valid()
+        connection = connections[Claim.objects.db]
+        try:
+            with read_only_transaction(connection):
+                for name in claimed:
+                    result = within(
+                        connection,
+                        _counter(again, name, listed_count),
+                        BACKGROUND_TIME_LIMIT_MS,
+                        savepoint=True,
+                    )
+                    readcache.store(keys[name], NOT_COUNTED if result is OUT_OF_TIME else result)
+        finally:
+            cache.delete_many([f"{keys[name]}:counting" for name in claimed])
+
+    readcache.compute_later(count)
 
 
-def _cached_count(filterset, name, count, size, cached, listed_count):
-    """count()'s result from cached, or computed within the time limit; cached when it counted many claims."""
-    key = _cache_key(filterset, name)
-    result = cached.get(key)
-    if result is None:
-        result = _within_time_limit(connections[Claim.objects.db], count)
-        # A facet counts at least the listed claims (it drops a filter, never adds one), and at
-        # least size(result): its shown counts add up to that many.
-        if result == NOT_COUNTED or max(listed_count, size(result)) >= MAX_PAGED_ROWS:
-            readcache.store(key, result)
-    return result
+# --- The block of facets ------------------------------------------------------------------------
 
 
 def _selected(filterset, name):
     """(value, label, pk) of each value of this facet in the query string (validated)."""
+    description = filterset.descriptions[name]
     value = filterset.form.cleaned_data.get(name)
-    if name in MODEL_FACETS:
+    if description.model is not None:
         return [(item.slug, str(item), item.pk) for item in value or []]
-    labels = dict(CHOICE_FACETS[name])
+    labels = dict(description.choices)
     return [(item, labels.get(item, item), None) for item in value or []]
 
 
-def _not_counted_options(name):
+def _uncounted_options(description):
     """The values a facet can still offer without counts: its choices, or a short table's rows."""
-    if name in CHOICE_FACETS:
-        return list(CHOICE_FACETS[name])
-    if name in LISTED_WHEN_NOT_COUNTED:
-        return list(
-            MODEL_FACETS[name].objects.order_by(*LISTED_WHEN_NOT_COUNTED[name]).values_list("slug", "name")
-        )
+    if description.choices is not None:
+        return list(description.choices)
+    if description.facet.listed:
+        return list(description.model.objects.order_by("name").values_list("slug", "name"))
     return []
 
 
-def _facet(filterset, cached, listed_count, name, label, counter, more_url):
-    """One facet's options, counted (from the cache or within the time limit) or not."""
+def _facet(filterset, description, result):
+    """One facet's options from its counts, or its values without counts."""
+    name = description.name
     selected = _selected(filterset, name)
-    claims = _claims_without(filterset, name)
-    selected_ids = [pk for _, _, pk in selected if pk is not None]
-    result = _cached_count(
-        filterset,
-        name,
-        lambda: counter(claims, selected_ids),
-        lambda result: sum(total for _, _, total in result[0]),
-        cached,
-        listed_count,
-    )
     chosen = {value for value, _, _ in selected}
-    if result == NOT_COUNTED:
+    counted = result not in (NOT_COUNTED, COUNTING)
+    more = None
+    if not counted:
         options = {
             value: FacetOption(value, title, None, value in chosen)
-            for value, title in _not_counted_options(name)
+            for value, title in _uncounted_options(description)
         }
-        more = None
     else:
         rows, more = result
+        if description.model is None:  # choices: (value, count), labelled here
+            labels = dict(description.choices)
+            rows = [(value, labels.get(value, value), total) for value, total in rows]
         options = {
             value: FacetOption(value, title, total, value in chosen)
             for value, title, total in rows
             if value is not None
         }
     for value, title, _ in selected:
-        options.setdefault(value, FacetOption(value, title, None if result == NOT_COUNTED else 0, True))
+        options.setdefault(value, FacetOption(value, title, 0 if counted else None, True))
     ordered = sorted(options.values(), key=lambda option: (-(option.count or 0), option.label))
+    more_url = description.facet.more
     return Facet(
-        name, label, ordered, counted=result != NOT_COUNTED, more=reverse(more_url) if more else None
+        name,
+        description.label,
+        ordered,
+        counted=result != NOT_COUNTED,
+        more=reverse(more_url) if more_url and more else None,
+        counting=result == COUNTING,
     )
 
 
-def claim_facets(filterset, listed_count):
-    """Facets and yes/no counts for a valid ClaimFilterSet; listed_count is how many claims it lists.
+def claim_facets(filterset, listed_count, count=True):
+    """The facets and yes/no counts of a valid ClaimFilterSet; listed_count is how many claims it lists.
 
-    A facet counts claims under every other active filter (its own is left out), so ticking a
-    second value of the same facet shows what it would add. One query per facet (plus one naming
-    the values of a table's facet), whatever the rows; none when cached.
+    Read from the cache; with count, the missing ones are counted within FACET_BUDGET_MS and the
+    rest handed to the background (shown as counting); without, nothing is counted (the fill-in).
     """
-    yes_no = ("is_rebutted", "rebuts")
-    cached = cache.get_many(
-        [_cache_key(filterset, name) for name in [*(facet[0] for facet in FACETS), *yes_no]]
-    )
-    counting = len(cached) < len(FACETS) + len(yes_no)
-    with _facet_time_limits(connections[Claim.objects.db]) if counting else nullcontext():
-        facets = [_facet(filterset, cached, listed_count, *facet) for facet in FACETS]
-        counts = {name: _yes_no_counts(filterset, name, listed_count, cached) for name in yes_no}
-    return facets, counts
-
-
-def _yes_no_counts(filterset, name, listed_count, cached):
-    """How many claims the is_rebutted / rebuts filter would keep, under the other filters."""
-    related = {"is_rebutted": "rebutted_claim", "rebuts": "rebutting_claim"}[name]
-    claims = _claims_without(filterset, name)
-
-    def count():
-        # Distinct claims in the rebuttals table, not a probe per claim.
-        yes = _restricted(Rebuttal.objects, related, claims).aggregate(yes=Count(related, distinct=True))[
-            "yes"
-        ]
-        # With this filter unused, its claims are the listed ones, already counted.
-        total = listed_count if filterset.form.cleaned_data.get(name) is None else claims.count()
-        return {"yes": yes, "no": total - yes, "total": total}
-
-    result = _cached_count(filterset, name, count, lambda result: result["total"], cached, listed_count)
-    return {"yes": None, "no": None, "total": None} if result == NOT_COUNTED else result
+    described = [description for description in filterset.descriptions.values() if description.facet]
+    keys = {description.name: _cache_key(filterset, description.name) for description in described}
+    found = cache.get_many(list(keys.values()))
+    results = {name: found[key] for name, key in keys.items() if key in found}
+    missing = [name for name in keys if name not in results]
+    if missing and count:
+        # Those being counted elsewhere (the background of this or another worker) are not tried.
+        marks = cache.get_many([f"{keys[name]}:counting" for name in missing])
+        elsewhere = [name for name in missing if f"{keys[name]}:counting" in marks]
+        missing = [name for name in missing if name not in elsewhere]
+        results.update(_count_within_budget(filterset, missing, keys, listed_count))
+        missing = [name for name in keys if name not in results]
+        if missing:
+            _count_in_background(filterset, missing, keys, listed_count)
+        missing += elsewhere
+    for name in missing:
+        results[name] = COUNTING
+    facets = [
+        _facet(filterset, description, results[description.name])
+        for description in sorted(described, key=lambda description: description.facet.position)
+        if not description.facet.yes_no
+    ]
+    unknown = {"yes": None, "no": None, "total": None}
+    yes_no = {
+        description.name: results[description.name]
+        if isinstance(results[description.name], dict)
+        else {**unknown, "counting": results[description.name] == COUNTING}
+        for description in described
+        if description.facet.yes_no
+    }
+    return FacetBlock(facets, yes_no, counting=bool(missing))

@@ -6,6 +6,7 @@ app_name = "claims"
 
 urlpatterns = [
     path("claims/", views.ClaimListView.as_view(), name="claim-list"),
+    path("claims/facets/", views.claim_facets_fragment, name="claim-facets"),
     path("claims/<int:pk>/", views.ClaimDetailView.as_view(), name="claim-detail"),
     path("claims/feed/", feeds.ClaimFeed(), name="claim-feed"),
     path("claims/<int:pk>/versions/", versions.versions_page, name="claim-versions"),

@@ -1,16 +1,18 @@
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.generic import DetailView, ListView
 
 from claims import versions
 from claims.citations import claim_citation
-from claims.facets import claim_facets
-from claims.filters import ClaimFilterSet, ranked_unless_too_many
+from claims.facets import FacetBlock
+from claims.filters import ClaimFilterSet
 from claims.highlighting import matching_excerpt
 from claims.jsonld import claim_jsonld, vocabulary_jsonld
+from claims.listing import ClaimCount, ClaimListing
 from claims.models import Claim, Quote, Rebuttal, Side, Speaker
 from claims.tallies import home_counts, speaker_claim_counts
 from claims.timeline import MAX_DRAWN_CLAIMS, TallyFilter, timeline_drawing
@@ -20,76 +22,6 @@ from tiktok_claims import readcache
 from tiktok_claims.paging import MAX_PAGED_ROWS, CountCachingPaginator
 
 SPEAKER_COUNTS_KEY = "speaker-claim-counts"
-
-
-def filter_errors(filterset):
-    """(label, parameter, messages) for each invalid filter, for the message above the list."""
-    if filterset.is_valid():
-        return []
-    return [
-        (FILTER_LABELS.get(name, "Filters"), name if name in FILTER_LABELS else "", errors)
-        for name, errors in filterset.errors.items()
-    ]
-
-
-def filtered_claims(request):
-    """The claim FilterSet bound to the query string, and its claims (none when a filter is invalid)."""
-    filterset = ClaimFilterSet(request.GET, queryset=Claim.objects.chronological())
-    if not filterset.is_valid():
-        return filterset, Claim.objects.none()
-    return filterset, filterset.qs
-
-
-# How the removable list of active filters names each parameter.
-FILTER_LABELS = {
-    "q": "Search",
-    "speaker": "Speaker",
-    "speaker_kind": "Speaker kind",
-    "side": "Side",
-    "outlet": "Outlet",
-    "article": "Article",
-    "topic": "Topic",
-    "claim_type": "Claim type",
-    "said_from": "Said from",
-    "said_to": "Said until",
-    "is_rebutted": "Is rebutted",
-    "rebuts": "Rebuts other claims",
-    "relation": "Rebuttal relation",
-    "ordering": "Sort",
-}
-
-
-def active_filters(filterset):
-    """(parameter, filter label, value, value label) for each valid filter value in the query string.
-
-    An invalid value gets no chip (its error says what is wrong), so the chips are bounded by the
-    filters' values (at most MAX_VALUES_PER_PARAMETER each), never by what a URL repeats.
-    """
-    filterset.is_valid()
-    form = filterset.form
-    chips = []
-    for name, filter_ in filterset.filters.items():
-        if name not in FILTER_LABELS or name == "ordering" or name in form.errors:
-            continue
-        cleaned = form.cleaned_data.get(name)
-        if cleaned in (None, "", [], ()) or (isinstance(cleaned, QuerySet) and not cleaned):
-            continue
-        values = [value for value in filterset.data.getlist(name) if value != ""]
-        if isinstance(cleaned, QuerySet):  # model choices: name each by its row, no extra query
-            names = {item.slug: str(item) for item in cleaned}
-        elif isinstance(cleaned, (list, tuple)):
-            names = {str(value): str(label) for value, label in getattr(filter_.field, "choices", None) or []}
-        else:  # one value: the one the filter used (the last), whatever the URL repeats
-            values = values[-1:]
-            names = {value: value for value in values}
-        for value in dict.fromkeys(values):
-            if value not in names:
-                continue
-            label = names[value]
-            if name in ("is_rebutted", "rebuts"):
-                label = {"true": "yes", "false": "no"}.get(value.lower(), value)
-            chips.append((name, FILTER_LABELS[name], value, label))
-    return chips
 
 
 def export_query(request):
@@ -124,11 +56,11 @@ class ClaimListView(ListView):
     template_name = "claims/claim_list.html"
     past_last_page = False  # a page number past MAX_PAGED_ROWS
     unranked = False  # a search with too many matches to rank, listed in time order
-    listed_count = None
+    count = None
 
     def get_queryset(self):
-        self.filterset, claims = filtered_claims(self.request)
-        return claims.select_related("speaker").prefetch_related("quotes")
+        self.listing = ClaimListing(self.request.GET)
+        return self.listing.claims.select_related("speaker").prefetch_related("quotes")
 
     def paginate_queryset(self, queryset, page_size):
         page = self.request.GET.get(self.page_kwarg) or ""
@@ -136,45 +68,58 @@ class ClaimListView(ListView):
             # Past the cap: this page says so and keeps the filters, to narrow the list with.
             self.past_last_page = True
             return self.get_paginator(queryset, page_size), None, queryset.none(), False
-        queryset, self.listed_count, self.unranked = ranked_unless_too_many(queryset)
+        queryset, _, self.unranked = self.listing.ordered(queryset, exact=False)
         return super().paginate_queryset(queryset, page_size)
 
     def get_paginator(self, queryset, per_page, **kwargs):
         paginator = super().get_paginator(queryset, per_page, **kwargs)
-        if queryset.query.is_empty():
-            paginator.count = 0  # none() has no SQL for the count cache's key
-        elif self.listed_count is not None:
-            paginator.count = self.listed_count  # counted by ranked_unless_too_many, in time order
+        # From the cache, or within the listing's count budget (else "more than 10,000", counted later).
+        self.count = ClaimCount(0) if queryset.query.is_empty() else self.listing.count()
+        paginator.count = self.count.number
         return paginator
 
     def render_to_response(self, context, **response_kwargs):
         if self.past_last_page:
             response_kwargs["status"] = 404
-        return super().render_to_response(context, **response_kwargs)
+        response = super().render_to_response(context, **response_kwargs)
+        if context["facets_counting"]:
+            # Not the final answer: neither the read cache nor a proxy keeps it (its script, or a
+            # reload, fetches the counts once they are in the cache).
+            response["Cache-Control"] = "no-store"
+        return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        filterset = self.filterset
-        query = self.request.GET.get("q", "") if filterset.is_valid() else ""
-        listed_count = context["paginator"].count if filterset.is_valid() else 0
-        facets, yes_no_counts = claim_facets(filterset, listed_count) if filterset.is_valid() else ([], {})
+        listing = self.listing
+        valid = listing.valid
+        query = self.request.GET.get("q", "") if valid else ""
+        listed_count = context["paginator"].count if valid else 0
+        facets = listing.facets(listed_count) if valid else FacetBlock([], {}, counting=False)
+        count_exact = self.count is None or self.count.exact
+        count_known = self.count is None or self.count.known
         page = add_rebuttal_counts(context["object_list"])
         for claim in page:
             excerpts = (matching_excerpt(quote.text, query) for quote in claim.quotes.all()) if query else []
             claim.matching_quote = next((excerpt for excerpt in excerpts if excerpt), None)
+        query_string = self.request.GET.urlencode()
         context.update(
             object_list=page,
-            filterset=filterset,
+            filterset=listing.filterset,
             query=query,
-            chips=active_filters(filterset),
-            filter_errors=filter_errors(filterset),
-            facets=facets,
-            rebuttal_counts=yes_no_counts,
+            chips=listing.chips(),
+            filter_errors=listing.filter_errors(),
+            facets=facets.facets,
+            rebuttal_counts=facets.yes_no,
+            # Some figure is still being counted in the background: the page's script fills it in.
+            facets_counting=facets.counting or not count_exact,
+            count_exact=count_exact,
+            count_known=count_known,
+            facets_url=f"{reverse('claims:claim-facets')}?{query_string}",
             past_last_page=self.past_last_page,
             max_paged_rows=f"{MAX_PAGED_ROWS:,}",
-            capped=listed_count > MAX_PAGED_ROWS,
+            capped=listing.capped(listed_count),
             unranked=self.unranked,
-            query_string=self.request.GET.urlencode(),
+            query_string=query_string,
             export_query=export_query(self.request),
             orderings=[
                 (value, label)
@@ -184,6 +129,34 @@ class ClaimListView(ListView):
             section="claims",
         )
         return context
+
+
+def claim_facets_fragment(request):
+    """The /claims/ page's facet block for the same query, from the cache only: the page's fill-in.
+
+    {"complete": false} while some are still being counted (asked again later), else the block's
+    HTML. Never counts: the page's request handed the counting to the background.
+    """
+    listing = ClaimListing(request.GET)
+    if not listing.valid:
+        errors = {name: [str(message) for message in messages] for name, messages in listing.errors.items()}
+        return JsonResponse({"errors": errors}, status=400)
+    facets = listing.facets(listed_count=0, count=False)
+    count = listing.count(compute=False)
+    if facets.counting or count is None:
+        response = JsonResponse({"complete": False})
+        response["Cache-Control"] = "no-store"
+        return response
+    html = render_to_string(
+        "claims/_facets.html",
+        {"facets": facets.facets, "rebuttal_counts": facets.yes_no, "request": request},
+    )
+    return JsonResponse({"complete": True, "html": html, "count": claim_count_text(count.number)})
+
+
+def claim_count_text(number):
+    """How the list names its number of claims: "43,797 claims"."""
+    return f"{number:,} claim{'' if number == 1 else 's'}"
 
 
 class ClaimDetailView(DetailView):
@@ -280,16 +253,16 @@ class SpeakerDetailView(DetailView):
 
 
 def timeline(request):
-    filterset, claims = filtered_claims(request)
+    listing = ClaimListing(request.GET)
     context = {
-        "filterset": filterset,
+        "filterset": listing.filterset,
         "layout": timeline_drawing(
-            claims,
+            listing.claims,
             query=[(name, value) for name, values in request.GET.lists() for value in values],
-            tallied=TallyFilter.from_filterset(filterset),
+            tallied=TallyFilter.from_filterset(listing.filterset),
         ),
-        "chips": active_filters(filterset),
-        "filter_errors": filter_errors(filterset),
+        "chips": listing.chips(),
+        "filter_errors": listing.filter_errors(),
         "sides": Side.choices,
         "selected_sides": request.GET.getlist("side"),
         "max_drawn_claims": MAX_DRAWN_CLAIMS,

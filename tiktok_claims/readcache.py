@@ -11,6 +11,7 @@ a write is visible on the next request on every server and a figure is computed 
 Nothing expires on a timer; see docs/scaling.md for why the version lives in the database.
 """
 
+import concurrent.futures
 import contextvars
 import datetime
 import functools
@@ -240,6 +241,45 @@ def get_or_compute(name, parts, compute):
     finally:
         cache.delete(f"{cache_key}:computing")
     return value
+
+
+# --- Computing after the answer ----------------------------------------------------------------
+
+_later = None
+_later_lock = threading.Lock()
+
+
+def compute_later(job):
+    """Run job() in this process's background thread, for the current request's version.
+
+    For figures a reader should not wait for (a cold facet block): the page says they are being
+    computed and fetches them when they are. READ_CACHE_BACKGROUND=0 (the test suite) runs the
+    job at once, so that tests see its result.
+    """
+    global _later
+    version = current_version()
+
+    def run():
+        token = _request_version.set(version)
+        try:
+            job()
+        except Exception:
+            logger.exception("Computing a figure in the background failed; readers will ask again.")
+        finally:
+            _request_version.reset(token)
+            if background:
+                connections.close_all()
+
+    background = getattr(settings, "READ_CACHE_BACKGROUND", True)
+    if not background:
+        run()
+        return
+    with _later_lock:
+        if _later is None:
+            _later = concurrent.futures.ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="read-cache-later"
+            )
+    _later.submit(run)
 
 
 # --- Precomputing after a write ----------------------------------------------------------------

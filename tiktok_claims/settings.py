@@ -188,6 +188,9 @@ else:
     }
 # After each write a background thread computes the busiest pages' figures (READ_CACHE_WARM=0: off).
 READ_CACHE_WARM = env_flag("READ_CACHE_WARM", default=True)
+# Figures a reader should not wait for (a cold facet block) are computed in a background thread
+# after the answer; READ_CACHE_BACKGROUND=0 computes them at once, in the request (the suite).
+READ_CACHE_BACKGROUND = env_flag("READ_CACHE_BACKGROUND", default=True)
 
 # The REST API: anyone reads, writes need the model permission; anonymous requests are throttled.
 # The throttle counts in the shared cache: one limit across workers and servers.

@@ -67,6 +67,7 @@ class ApiFilterForm(FilterForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
+            field.help_text = ""  # a claim filter's is its OpenAPI text, which the API docs show
             if field.label == "[invalid name]":  # django-filter's label for a method filter's name
                 field.label = name.replace("_", " ").capitalize()
             if isinstance(field, forms.ModelChoiceField):
@@ -113,22 +114,6 @@ class ClaimApiFilterSet(ClaimFilterSet):
             if name != "ordering":
                 queryset = self.filters[name].filter(queryset, value)
         return self.filters["ordering"].filter(queryset, self.form.cleaned_data.get("ordering"))
-
-
-# Slugs, which the schema generator cannot guess from the filters' methods.
-for name in ("speaker", "outlet", "article", "topic"):
-    extend_schema_field(OpenApiTypes.STR)(ClaimApiFilterSet.base_filters[name])
-# Partial dates: a year, a month or a day, standing for the whole period.
-PARTIAL_DATE_TEXT = {
-    "said_from": "Claims whose period reaches this year, month or day or later: 2020, 2020-08 (from 1 Aug) "
-    "or 2020-08-13. Month-, year- and range-dated claims match when their period overlaps.",
-    "said_to": "Claims whose period starts by the end of this year, month or day: 2020 (to 31 December), "
-    "2020-08 (to 31 August) or 2020-08-13.",
-}
-for name, text in PARTIAL_DATE_TEXT.items():
-    extend_schema_field({"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$", "description": text})(
-        ClaimApiFilterSet.base_filters[name]
-    )
 
 
 class QuoteFilterSet(django_filters.FilterSet):

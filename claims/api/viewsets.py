@@ -2,6 +2,7 @@
 
 from django.db.models import Prefetch
 from django.http import Http404
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
@@ -27,8 +28,9 @@ from claims.api.serializers import (
     SpeakerSerializer,
     TopicSerializer,
 )
-from claims.filters import is_ranked, ranked_unless_too_many
+from claims.filters import is_ranked
 from claims.jsonld import claim_jsonld, quote_annotation
+from claims.listing import ClaimListing
 from claims.models import Claim, Quote, Rebuttal, Speaker, Topic
 from tiktok_claims.api.concurrency import version_etag
 from tiktok_claims.api.csv_export import CSV_CHUNK_ROWS
@@ -132,8 +134,10 @@ class ClaimViewSet(CitationFormatsMixin, ApiViewMixin, viewsets.ModelViewSet):
         if self.wants_citations(request):
             return self.citation_list(request, self.filter_queryset(Claim.objects.chronological()))
         representation = ClaimRepresentation(request, self.format_kwarg)
-        claims = self.filter_queryset(Claim.objects.chronological()).values(*CLAIM_FIELDS)
-        claims, count, _ = ranked_unless_too_many(claims)
+        listing = ClaimListing(request.query_params, self.filterset_class)
+        if not listing.valid:
+            raise translate_validation(listing.errors)  # as the filter backend answers: 400 per parameter
+        claims, count, _ = listing.ordered(listing.claims.values(*CLAIM_FIELDS))
         page = self.paginator.paginate_queryset(claims, request, view=self, count=count)
         self.paginator.ordering = (
             "rank" if is_ranked(claims) else request.query_params.get("ordering") or "said_on"

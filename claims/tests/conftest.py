@@ -152,3 +152,12 @@ def signed_in_context(live_server, roles):
         return context
 
     return context_for
+
+
+@pytest.fixture(autouse=True)
+def unhurried_counts(monkeypatch):
+    """Pages count facets and totals at once however loaded the machine; "counting…" tests set budgets."""
+    from claims import facets, listing
+
+    monkeypatch.setattr(facets, "FACET_BUDGET_MS", 60_000)
+    monkeypatch.setattr(listing, "COUNT_BUDGET_MS", 60_000)

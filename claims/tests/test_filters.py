@@ -1,10 +1,13 @@
 import datetime
+import json
+import re
 
 import pytest
 from django.http import QueryDict
+from django.urls import reverse
 
 from claims.facets import _cache_key
-from claims.filters import ClaimFilterSet
+from claims.filters import CLAIM_FILTERS, ClaimFilterSet
 from claims.models import Claim
 from claims.tests.factories import ClaimFactory, QuoteFactory, RebuttalFactory, SpeakerFactory, TopicFactory
 from tiktok_claims.filter_forms import NUL_MESSAGE
@@ -113,3 +116,50 @@ def test_facet_cache_key_follows_the_validated_values_not_the_query_string():
     assert key("speaker=a&speaker=b&said_to=2020-08-01") == key("said_to=2020-08-01&speaker=b&speaker=a&q=")
     assert key("speaker=a") != key("speaker=b")
     assert key("speaker=a") != key("speaker=a", facet="claim_type")
+
+
+# Every filter is described once (claims.filters.CLAIM_FILTERS); these check that each part derives.
+
+# A valid value of every filter, on the debate fixture's rows.
+EVERY_FILTER = {
+    "q": "data",
+    "speaker": "mike-pompeo",
+    "speaker_kind": "person",
+    "side": "us_government",
+    "outlet": "reuters",
+    "article": "pompeo-tiktok-feeds-data",
+    "topic": "data-access",
+    "claim_type": "allegation",
+    "said_from": "2020",
+    "said_to": "2020-08",
+    "is_rebutted": "true",
+    "rebuts": "false",
+    "relation": "denies",
+    "ordering": "-said_on",
+}
+
+
+def test_every_described_filter_is_in_the_filterset_chips_facets_and_schema(client, debate):
+    """Each CLAIM_FILTERS entry gives the FilterSet's filter, its chip, its facet and its OpenAPI text."""
+    assert set(EVERY_FILTER) == {claim_filter.name for claim_filter in CLAIM_FILTERS}
+    assert list(ClaimFilterSet.base_filters) == [claim_filter.name for claim_filter in CLAIM_FILTERS]
+    page = client.get(reverse("claims:claim-list"), EVERY_FILTER).content.decode()
+    chips = re.findall(r"<li><span>([^<:]+): ", page)
+    everything = client.get(reverse("claims:claim-list"), {"side": "us_government"}).content.decode()
+    schema = json.loads(client.get("/api/schema/", {"format": "json"}).content)
+    parameters = {
+        parameter["name"]: parameter for parameter in schema["paths"]["/api/claims/"]["get"]["parameters"]
+    }
+    for claim_filter in CLAIM_FILTERS:
+        assert ClaimFilterSet.base_filters[claim_filter.name] is claim_filter.filter
+        if claim_filter.name != "ordering":  # the order is a select, not a chip
+            assert claim_filter.label in chips, claim_filter.name
+        if claim_filter.facet is not None and not claim_filter.facet.yes_no:
+            assert f"<summary>{claim_filter.label}</summary>" in everything, claim_filter.name
+            assert f'name="{claim_filter.name}"' in everything, claim_filter.name
+        assert parameters[claim_filter.name]["description"].startswith(claim_filter.description), (
+            claim_filter.name
+        )
+    # The yes/no facets count beside their selects.
+    assert re.search(r'name="is_rebutted">.*?Yes \(\d+\)', everything, re.S)
+    assert re.search(r'name="rebuts">.*?Yes \(\d+\)', everything, re.S)

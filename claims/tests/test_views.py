@@ -7,7 +7,8 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from claims import facets, filters
+from claims import facets, filters, listing
+from claims.filters import ClaimFilterSet
 from claims.models import ClaimType, RebuttalRelation, Side
 from claims.tests.conftest import quote_at
 from claims.tests.factories import ClaimFactory, QuoteFactory, RebuttalFactory, SpeakerFactory, TopicFactory
@@ -196,16 +197,15 @@ def counts_of(facet, html):
     )
 
 
-def test_big_facet_counts_are_cached_until_the_next_write(client, debate, monkeypatch):
-    """A facet counting MAX_PAGED_ROWS claims or more is reused for the corpus version; a write shows."""
+def test_facet_counts_are_cached_until_the_next_write(client, debate, monkeypatch):
+    """A facet's counts are reused for the corpus version (the page's fill-in reads them); a write shows."""
     assert counts_of("claim_type", client.get(CLAIMS).content.decode())["finding"] == "1"
     ClaimFactory(claim_type=ClaimType.FINDING)
     assert counts_of("claim_type", client.get(CLAIMS).content.decode())["finding"] == "2"
-    monkeypatch.setattr(facets, "MAX_PAGED_ROWS", 4)
     assert counts_of("claim_type", client.get(CLAIMS, {"q": ""}).content.decode())["finding"] == "2"
-    monkeypatch.setattr(facets, "_within_time_limit", lambda connection, count: pytest.fail("recounted"))
-    assert counts_of("claim_type", client.get(CLAIMS, {"page": "1"}).content.decode())["finding"] == "2"
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        patch.setattr(facets, "within", lambda *arguments, **options: pytest.fail("recounted"))
+        assert counts_of("claim_type", client.get(CLAIMS, {"page": "1"}).content.decode())["finding"] == "2"
     ClaimFactory(claim_type=ClaimType.FINDING)
     assert counts_of("claim_type", client.get(CLAIMS).content.decode())["finding"] == "3"  # a new version
     # Other filters are another key: counted afresh.
@@ -217,15 +217,23 @@ def test_big_facet_counts_are_cached_until_the_next_write(client, debate, monkey
 def slow_sql():
     """A statement that runs far past the facet time limit unless it is stopped."""
     if connection.vendor == "postgresql":
-        return "SELECT 'x', 'X', 1 FROM pg_sleep(5)"
+        return "SELECT 'x', 1 FROM pg_sleep(5)"
     return (
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 100000000) "
-        "SELECT 'x', 'X', max(i) FROM n"
+        "SELECT 'x', max(i) FROM n"
+    )
+
+
+def with_facet(monkeypatch, name, count):
+    """ClaimFilterSet's description of filter name, counting its facet with count instead."""
+    description = ClaimFilterSet.descriptions[name]
+    monkeypatch.setitem(
+        ClaimFilterSet.descriptions, name, description._replace(facet=description.facet._replace(count=count))
     )
 
 
 def test_a_facet_out_of_time_is_shown_not_counted_with_its_values_usable(client, debate, monkeypatch):
-    """A facet whose SQL hits the time limit says so, keeps its checkboxes, and the page still answers."""
+    """A facet out of the page's time budget, and then of the background's limit, says so; its values stay."""
     calls = []
 
     def slow_side_counts(claims, selected_ids):
@@ -234,9 +242,13 @@ def test_a_facet_out_of_time_is_shown_not_counted_with_its_values_usable(client,
             cursor.execute(slow_sql())
             return cursor.fetchall(), False
 
-    monkeypatch.setattr(facets, "FACETS", [("side", "Side", slow_side_counts, None), *facets.FACETS[1:]])
-    response = client.get(CLAIMS, {"side": "independent"})
-    assert response.status_code == 200
+    with_facet(monkeypatch, "side", slow_side_counts)
+    monkeypatch.setattr(facets, "FACET_BUDGET_MS", 200)
+    monkeypatch.setattr(facets, "BACKGROUND_TIME_LIMIT_MS", 300)
+    first = client.get(CLAIMS, {"side": "independent"})
+    assert first.status_code == 200
+    assert "Counting…" in text_of(first)  # out of the page's budget: handed to the background
+    response = client.get(CLAIMS, {"side": "independent"})  # the background ran out of time too
     html = response.content.decode()
     assert "Not counted: too many claims; narrow the filters." in text_of(response)
     side = html[html.index("<summary>Side</summary>") : html.index("<summary>Speaker kind</summary>")]
@@ -246,11 +258,86 @@ def test_a_facet_out_of_time_is_shown_not_counted_with_its_values_usable(client,
         "us_government",
     ]
     assert re.search(r'value="independent" id="f-side-\d" checked', side) and 'class="count"' not in side
-    # The other facets are counted in the same request, after the stopped statement.
+    # The other facets are counted, in the page's budget or the background's.
     assert counts_of("speaker", html) == {"citizen-lab": "1"}
     assert summaries(response) == [debate.finding.summary]
-    client.get(CLAIMS, {"side": "independent"})
-    assert len(calls) == 1  # the timeout is remembered: not retried on every request
+    client.get(CLAIMS, {"side": "independent", "page": "1"})
+    assert len(calls) == 2  # the page's try and the background's; then remembered, not retried
+
+
+def test_facets_out_of_the_budget_say_counting_and_are_filled_in_from_the_cache(client, debate, monkeypatch):
+    """Past the budget the page says "counting…", is not stored, and the fill-in gets the counts."""
+    later = []
+    monkeypatch.setattr(facets, "FACET_BUDGET_MS", 0)
+    monkeypatch.setattr(facets.readcache, "compute_later", later.append)
+    query = {"side": "us_government"}
+    response = client.get(CLAIMS, query)
+    assert response.status_code == 200 and "counting…" in text_of(response).lower()
+    assert "Some counts are still being counted. Reload to see them." in text_of(response)
+    assert 'class="count"' not in response.content.decode()
+    assert len(summaries(response)) == 2  # the list itself is whole
+    # Not the final answer: neither the read cache nor a proxy keeps it.
+    assert response["Cache-Control"] == "no-store" and "ETag" not in response
+    assert client.get(CLAIMS, query).get("X-Read-Cache") != "hit"
+    # The fill-in only reads the cache: nothing there yet, and it does not count.
+    fill_in = reverse("claims:claim-facets")
+    assert client.get(fill_in, query).json() == {"complete": False}
+    assert len(later) == 1  # one background job for the block, not one per request
+    later[0]()  # the background thread's turn
+    answer = client.get(fill_in, query).json()
+    assert answer["complete"] is True
+    assert counts_of("speaker", answer["html"]) == {"mike-pompeo": "2"}
+    # Now the page is whole, and the whole page is stored.
+    monkeypatch.setattr(facets, "within", lambda *arguments, **options: pytest.fail("recounted"))
+    whole = client.get(CLAIMS, query)
+    assert "counting" not in text_of(whole).lower() and counts_of("speaker", whole.content.decode())
+    assert "no-store" not in whole["Cache-Control"] and whole["ETag"]
+    assert client.get(CLAIMS, query)["X-Read-Cache"] == "hit"
+
+
+def exact_count_out_of_time(monkeypatch, capped_too=False):
+    """The listing's exact count (and with capped_too its count up to the cap) runs out of its budget."""
+    calls, within = [], listing.within
+
+    def first_out_of_time(connection, count, milliseconds, **options):
+        calls.append(1)
+        if len(calls) == 1 or capped_too:
+            return facets.OUT_OF_TIME
+        return within(connection, count, milliseconds, **options)
+
+    monkeypatch.setattr(listing, "within", first_out_of_time)
+
+
+def test_a_count_not_even_capped_in_time_says_counting_and_keeps_the_pages(client, debate, monkeypatch):
+    """When not even the first 10,001 claims are counted in time the list says "Counting claims…"."""
+    exact_count_out_of_time(monkeypatch, capped_too=True)
+    monkeypatch.setattr(facets.readcache, "compute_later", lambda job: None)
+    response = client.get(CLAIMS)
+    assert "Counting claims…" in text_of(response) and len(summaries(response)) == 4
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_a_count_out_of_its_budget_says_more_than_and_is_filled_in(client, debate, monkeypatch):
+    """Past the count's budget the list says "more than" (its pages all there), then the exact count."""
+    later = []
+    exact_count_out_of_time(monkeypatch)
+    monkeypatch.setattr(listing, "MAX_PAGED_ROWS", 2)
+    monkeypatch.setattr(facets.readcache, "compute_later", later.append)
+    response = client.get(CLAIMS)
+    assert "More than 10,000 claims (counting…)" in text_of(response)
+    assert summaries(response) and response["Cache-Control"] == "no-store"
+    fill_in = reverse("claims:claim-facets")
+    assert client.get(fill_in).json() == {"complete": False}
+    for job in later:
+        job()
+    assert client.get(fill_in).json()["count"] == "4 claims"
+    assert "4 claims" in text_of(client.get(CLAIMS))
+
+
+def test_the_fill_in_refuses_bad_filters_with_a_400_naming_them(client, debate):
+    """/claims/facets/ with an invalid filter answers 400 and the parameter, never a 500."""
+    response = client.get(reverse("claims:claim-facets"), {"said_from": "garbage"})
+    assert response.status_code == 400 and "said_from" in response.json()["errors"]
 
 
 def test_speaker_facet_lists_the_busiest_speakers_and_links_to_the_rest(client, debate, monkeypatch):

@@ -1,0 +1,166 @@
+"""One claim listing for /claims/, the timeline and /api/claims/: filters, order, count, cap, facets."""
+
+from typing import NamedTuple
+
+from django.core.cache import cache
+from django.db import connections
+from django.db.models import QuerySet
+from django.utils.functional import cached_property
+
+from claims.facets import OUT_OF_TIME, claim_facets, read_only_transaction, within
+from claims.filters import CLAIM_FILTERS, ClaimFilterSet, YesNoFilter, ranked_unless_too_many
+from claims.models import Claim
+from tiktok_claims import readcache
+from tiktok_claims.paging import MAX_PAGED_ROWS
+
+# The listed claims' count has this long while the reader waits (a filtered list of 43,797 claims
+# took 0.45-1 s to count at 1M); past it the page says "more than 10,000" (all its pages are
+# there: they stop at MAX_PAGED_ROWS) and the exact count comes from the background.
+COUNT_BUDGET_MS = 60
+# Then the first MAX_PAGED_ROWS + 1 are counted, within this; usually quick, but a poor plan (a
+# join on speakers for a side) took a second at 1M: then the page says "Counting claims…".
+CAPPED_COUNT_BUDGET_MS = 40
+
+
+class ClaimCount(NamedTuple):
+    """How many claims are listed; exact False: at least this many, the rest still being counted."""
+
+    number: int
+    exact: bool = True
+    known: bool = True  # False: not even a lower bound yet; number is then only the pages' cap
+
+
+# How the pages name each parameter: its chip, its error message.
+FILTER_LABELS = {claim_filter.name: claim_filter.label for claim_filter in CLAIM_FILTERS}
+
+
+class ClaimListing:
+    """The claims a query string asks for: validated filters, claims in order, their count, facets.
+
+    query is request.GET (or an API request's query_params). Without any filter parameter the
+    FilterSet is not even validated for the claims (building its form costs more than the rest
+    of the API's page 1).
+    """
+
+    def __init__(self, query, filterset_class=ClaimFilterSet):
+        self.query = query
+        self.filterset_class = filterset_class
+        self.filtering = any(name in query for name in filterset_class.base_filters)
+
+    @cached_property
+    def filterset(self):
+        filterset = self.filterset_class(self.query, queryset=Claim.objects.chronological())
+        filterset.is_valid()
+        return filterset
+
+    @property
+    def valid(self):
+        return not self.filtering or self.filterset.is_valid()
+
+    @property
+    def errors(self):
+        return self.filterset.errors
+
+    @cached_property
+    def claims(self):
+        """The filtered claims in the order asked for (none when a filter is invalid)."""
+        if not self.filtering:
+            return Claim.objects.chronological()
+        return self.filterset.qs if self.valid else Claim.objects.none()
+
+    def ordered(self, claims=None, exact=True):
+        """(claims, count, unranked): ranked search results in time order past MAX_PAGED_ROWS matches.
+
+        count is the claims' count when the rule had to count them (cached), else None; without
+        exact, counted only up to the cap (the page counts within its budget: count()).
+        """
+        return ranked_unless_too_many(self.claims if claims is None else claims, exact=exact)
+
+    def _count_key(self):
+        claims = self.claims.order_by()
+        sql, params = claims.query.sql_with_params()
+        return claims, ("count", (sql, params))
+
+    def count(self, compute=True):
+        """The listed claims' ClaimCount: cached for the corpus version; computed within COUNT_BUDGET_MS.
+
+        Past the budget, counted up to MAX_PAGED_ROWS + 1 (which stops early) and exactly in the
+        background. Without compute, only the cache is read (None when the count is not there).
+        """
+        if self.claims.query.is_empty():
+            return ClaimCount(0)
+        claims, (name, parts) = self._count_key()
+        cache_key = readcache.key(name, *parts)
+        found = cache.get(cache_key)
+        if found is not None or not compute:
+            return None if found is None else ClaimCount(found)
+        connection = connections[claims.db]
+        at_least = OUT_OF_TIME
+        if cache.get(f"{cache_key}:computing") is None:  # (else being counted: not tried twice)
+            with read_only_transaction(connection):
+                exact = within(connection, claims.count, COUNT_BUDGET_MS)
+            if exact is not OUT_OF_TIME:
+                readcache.store(cache_key, exact)
+                return ClaimCount(exact)
+            with read_only_transaction(connection):
+                capped = claims.values("pk")[: MAX_PAGED_ROWS + 1]  # (ids only: no search rank computed)
+                at_least = within(connection, capped.count, CAPPED_COUNT_BUDGET_MS)
+            if at_least is not OUT_OF_TIME and at_least <= MAX_PAGED_ROWS:
+                readcache.store(cache_key, at_least)
+                return ClaimCount(at_least)
+            readcache.compute_later(lambda: readcache.get_or_compute(name, parts, claims.count))
+        if at_least is OUT_OF_TIME:  # not even the first 10,001 in time (a poor plan): pages up to the cap
+            return ClaimCount(MAX_PAGED_ROWS, exact=False, known=False)
+        return ClaimCount(at_least, exact=False)
+
+    def facets(self, listed_count, count=True):
+        """The facet block (claims.facets.FacetBlock) for a valid listing of listed_count claims."""
+        return claim_facets(self.filterset, listed_count, count=count)
+
+    @staticmethod
+    def capped(count):
+        """Whether pages stop before the last of count claims."""
+        return count > MAX_PAGED_ROWS
+
+    def filter_errors(self):
+        """(label, parameter, messages) for each invalid filter, for the message above the list."""
+        if self.valid:
+            return []
+        return [
+            (FILTER_LABELS.get(name, "Filters"), name if name in FILTER_LABELS else "", errors)
+            for name, errors in self.errors.items()
+        ]
+
+    def chips(self):
+        """(parameter, filter label, value, value label) for each valid filter value in the query string.
+
+        An invalid value gets no chip (its error says what is wrong), so the chips are bounded by the
+        filters' values (at most MAX_VALUES_PER_PARAMETER each), never by what a URL repeats.
+        """
+        filterset = self.filterset
+        form = filterset.form
+        chips = []
+        for name, filter_ in filterset.filters.items():
+            if name not in FILTER_LABELS or name == "ordering" or name in form.errors:
+                continue
+            cleaned = form.cleaned_data.get(name)
+            if cleaned in (None, "", [], ()) or (isinstance(cleaned, QuerySet) and not cleaned):
+                continue
+            values = [value for value in filterset.data.getlist(name) if value != ""]
+            if isinstance(cleaned, QuerySet):  # model choices: name each by its row, no extra query
+                names = {item.slug: str(item) for item in cleaned}
+            elif isinstance(cleaned, (list, tuple)):
+                names = {
+                    str(value): str(label) for value, label in getattr(filter_.field, "choices", None) or []
+                }
+            else:  # one value: the one the filter used (the last), whatever the URL repeats
+                values = values[-1:]
+                names = {value: value for value in values}
+            for value in dict.fromkeys(values):
+                if value not in names:
+                    continue
+                label = names[value]
+                if isinstance(filter_, YesNoFilter):
+                    label = {"true": "yes", "false": "no"}.get(value.lower(), value)
+                chips.append((name, FILTER_LABELS[name], value, label))
+        return chips
