@@ -1,8 +1,8 @@
 """The timeline's drawing for a set of claims: drawn one by one, or counted (from the summary tables
 where they can answer, else from the claims), once per corpus version."""
 
+import claims.timeline.queries as queries
 from claims.models import Claim, Rebuttal
-from claims.timeline import queries
 from claims.timeline.layouts import timeline_layout
 from claims.timeline.tallied import count_tallied, total_claims
 from tiktok_claims import readcache
