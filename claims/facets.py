@@ -9,16 +9,16 @@ count is kept for the corpus version, keyed by the validated filter values.
 """
 
 import time
-from contextlib import contextmanager, nullcontext
 from typing import NamedTuple
 
 from django.core.cache import cache
-from django.db import OperationalError, connections, transaction
+from django.db import connections
 from django.db.models import Case, Count, When
 from django.urls import reverse
 
 from claims.models import Claim, Quote, Rebuttal
 from tiktok_claims import readcache
+from tiktok_claims.timelimits import OUT_OF_TIME, read_only_transaction, within
 
 # The whole facet block's share of a request: at a million claims each facet of a filtered list
 # costs 0.4-1.3 s and a search for a common word 1-4.7 s, so they cannot all be counted while the
@@ -32,7 +32,6 @@ BACKGROUND_TIME_LIMIT_MS = 30_000
 FACET_TOP = 30
 NOT_COUNTED = "not counted"  # ran out of BACKGROUND_TIME_LIMIT_MS: shown without counts
 COUNTING = "counting"  # being counted in the background: shown as "counting…"
-OUT_OF_TIME = object()
 
 
 class Counting(NamedTuple):
@@ -179,53 +178,6 @@ def _cache_key(filterset, name):
             value = sorted(str(getattr(item, "pk", item)) for item in value)
         parts.append((filter_name, str(value) if not isinstance(value, list) else value))
     return readcache.key(f"claim-facet:{name}", parts)
-
-
-def _is_timeout(error):
-    """A statement stopped by the time limit (PostgreSQL's cancel, SQLite's interrupt)."""
-    cause = error.__cause__
-    # 57014 is query_canceled: psycopg names it sqlstate, psycopg2 pgcode.
-    return "57014" in (
-        getattr(cause, "sqlstate", None),
-        getattr(cause, "pgcode", None),
-    ) or "interrupted" in str(error)
-
-
-@contextmanager
-def read_only_transaction(connection):
-    """On PostgreSQL, a transaction (rolled back: only reads) whose SET LOCAL ends with it."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic(using=connection.alias):
-        yield
-        transaction.set_rollback(True, using=connection.alias)
-
-
-def within(connection, count, milliseconds, savepoint=False):
-    """count() with its SQL stopped after milliseconds; OUT_OF_TIME if it was.
-
-    On PostgreSQL inside read_only_transaction; with savepoint, a cancelled statement leaves the
-    transaction usable for the next count (without, the caller stops counting after one).
-    """
-    milliseconds = max(1, int(milliseconds))
-    try:
-        if connection.vendor == "postgresql":
-            with transaction.atomic(using=connection.alias) if savepoint else nullcontext():
-                with connection.cursor() as cursor:
-                    cursor.execute(f"SET LOCAL statement_timeout = {milliseconds}")
-                return count()
-        connection.ensure_connection()
-        deadline = time.monotonic() + milliseconds / 1000
-        connection.connection.set_progress_handler(lambda: time.monotonic() > deadline, 1000)
-        try:
-            return count()
-        finally:
-            connection.connection.set_progress_handler(None, 0)
-    except OperationalError as error:
-        if not _is_timeout(error):
-            raise
-        return OUT_OF_TIME
 
 
 def _counter(filterset, name, listed_count):

@@ -7,11 +7,12 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
-from claims.facets import OUT_OF_TIME, claim_facets, read_only_transaction, within
+from claims.facets import claim_facets
 from claims.filters import CLAIM_FILTERS, ClaimFilterSet, YesNoFilter, ranked_unless_too_many
 from claims.models import Claim
 from tiktok_claims import readcache
 from tiktok_claims.paging import MAX_PAGED_ROWS
+from tiktok_claims.timelimits import OUT_OF_TIME, read_only_transaction, within
 
 # The listed claims' count has this long while the reader waits (a filtered list of 43,797 claims
 # took 0.45-1 s to count at 1M); past it the page says "more than 10,000" (all its pages are
