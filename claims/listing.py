@@ -10,6 +10,8 @@ from django.utils.functional import cached_property
 from claims.facets import claim_facets
 from claims.filters import CLAIM_FILTERS, ClaimFilterSet, YesNoFilter, ranked_unless_too_many
 from claims.models import Claim
+from claims.tallies import speakers_with_claims
+from claims.timeline.tallied import TallyFilter, total_claims
 from tiktok_claims import readcache
 from tiktok_claims.paging import MAX_PAGED_ROWS
 from tiktok_claims.timelimits import OUT_OF_TIME, read_only_transaction, within
@@ -67,7 +69,23 @@ class ClaimListing:
         """The filtered claims in the order asked for (none when a filter is invalid)."""
         if not self.filtering:
             return Claim.objects.chronological()
-        return self.filterset.qs if self.valid else Claim.objects.none()
+        if not self.valid:
+            return Claim.objects.none()
+        claims = self.filterset.qs
+        sides = self.filterset.form.cleaned_data.get("side")
+        if sides:
+            # Also on the ids of the side's speakers with claims of the chosen types (the summary
+            # table): PostgreSQL cannot see that a side and a type rarely go together, and for a
+            # pair with no claims (US government denials) walked all million claims in date
+            # order looking for 25 (1.8 s; with the ids, a few ms).
+            types = self.filterset.form.cleaned_data.get("claim_type")
+            speakers = readcache.get_or_compute(
+                "speakers-with-claims",
+                (sorted(sides), sorted(types or ())),
+                lambda: speakers_with_claims(sides, types),
+            )
+            claims = claims.filter(speaker_id__in=speakers) if speakers else claims.none()
+        return claims
 
     def ordered(self, claims=None, exact=True):
         """(claims, count, unranked): ranked search results in time order past MAX_PAGED_ROWS matches.
@@ -90,6 +108,9 @@ class ClaimListing:
         """
         if self.claims.query.is_empty():
             return ClaimCount(0)
+        tallied = self.tallied_count()
+        if tallied is not None:
+            return ClaimCount(tallied)
         claims, (name, parts) = self._count_key()
         cache_key = readcache.key(name, *parts)
         found = cache.get(cache_key)
@@ -113,6 +134,17 @@ class ClaimListing:
         if at_least is OUT_OF_TIME:  # not even the first 10,001 in time (a poor plan): pages up to the cap
             return ClaimCount(MAX_PAGED_ROWS, exact=False, known=False)
         return ClaimCount(at_least, exact=False)
+
+    def tallied_count(self):
+        """The count from the summary tables when they can answer the filters, else None.
+
+        They can for no filter or any of side, speaker and claim type: one small query, where
+        COUNT(*) of a million claims took 40 ms and of a side's 200,000 claims of a type 220 ms.
+        """
+        tally_filter = TallyFilter.from_filterset(self.filterset) if self.filtering else TallyFilter()
+        if tally_filter is None:
+            return None
+        return readcache.get_or_compute("count:tallied", (tally_filter,), lambda: total_claims(tally_filter))
 
     def facets(self, listed_count, count=True):
         """The facet block (claims.facets.FacetBlock) for a valid listing of listed_count claims."""

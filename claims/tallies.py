@@ -17,9 +17,9 @@ readers skip rows of 0.
 
 from django.db import connection as default_connection
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, OuterRef, Subquery, Sum
 
-from claims.models import Claim, RebuttalRelation, RebuttedTally, SpeakerTally
+from claims.models import Claim, RebuttalRelation, RebuttedTally, Speaker, SpeakerTally
 
 CLAIM_COLUMNS = ("speaker_id", "claim_type", "said_on", "said_on_precision")
 LINK_KEY = (
@@ -395,18 +395,34 @@ def speaker_claim_counts():
     return {speaker: total for speaker, total in per_speaker if total > 0}
 
 
+def speakers_with_claims(sides, claim_types=()):
+    """Ids of the speakers of these sides with claims of these types (any type when none is given)."""
+    speakers = SpeakerTally.objects.filter(
+        claims__gt=0, speaker_id__in=Speaker.objects.filter(side__in=sides).values("pk")
+    )
+    if claim_types:
+        speakers = speakers.filter(claim_type__in=claim_types)
+    return sorted(set(speakers.values_list("speaker_id", flat=True)))
+
+
 def home_counts(most=5):
     """Claims, claims rebutted, rebuttals, and the most rebutted claims (with their rebuttal counts)."""
     claim_count = SpeakerTally.objects.aggregate(total=Sum("claims"))["total"] or 0
     rebutted = RebuttedTally.objects.filter(rebuttals__gt=0)
     rebuttals = rebutted.aggregate(total=Sum("rebuttals"), claims=Count("pk"))
-    # The most rebutted, ties by date and id: every claim with at least the fifth highest count.
+    # The most rebutted, ties by date and id: their ids first (ordered by the tally), then those
+    # claims with their counts. Annotating the claims of `pk IN (subquery)` with their rebuttal
+    # counts made PostgreSQL count every claim's rebuttals: 0.6 s at a million claims, 20 ms so.
     counts = list(rebutted.order_by("-rebuttals").values_list("rebuttals", flat=True)[:most])
     most_rebutted = []
     if counts:
-        ids = rebutted.filter(rebuttals__gte=counts[-1]).values("claim_id")
-        claims = Claim.objects.filter(pk__in=ids).with_rebuttal_counts().select_related("speaker")
-        most_rebutted = sorted(claims, key=lambda claim: (-claim.rebutted_by_count, claim.said_on, claim.pk))[
-            :most
-        ]
+        received = RebuttedTally.objects.filter(claim_id=OuterRef("pk")).values("rebuttals")
+        ids = (
+            Claim.objects.filter(pk__in=rebutted.filter(rebuttals__gte=counts[-1]).values("claim_id"))
+            .annotate(received=Subquery(received))
+            .order_by("-received", "said_on", "pk")
+            .values_list("pk", flat=True)[:most]
+        )
+        claims = Claim.objects.filter(pk__in=list(ids)).with_rebuttal_counts().select_related("speaker")
+        most_rebutted = sorted(claims, key=lambda claim: (-claim.rebutted_by_count, claim.said_on, claim.pk))
     return claim_count, rebuttals["claims"], rebuttals["total"] or 0, most_rebutted

@@ -16,6 +16,7 @@ urlpatterns = [
     path("speakers/", views.SpeakerListView.as_view(), name="speaker-list"),
     path("speakers/<slug:slug>/", views.SpeakerDetailView.as_view(), name="speaker-detail"),
     path("timeline/", views.timeline, name="timeline"),
+    path("timeline/drawing/", views.timeline_drawing_fragment, name="timeline-drawing"),
     path("vocab/", views.vocabulary, name="vocabulary"),
     path("articles/<slug:slug>/", articles.ArticleDetailView.as_view(), name="article-detail"),
 ]

@@ -254,21 +254,59 @@ class SpeakerDetailView(DetailView):
 
 def timeline(request):
     listing = ClaimListing(request.GET)
+    layout = _timeline_layout(request, listing)
     context = {
         "filterset": listing.filterset,
-        "layout": timeline_drawing(
-            listing.claims,
-            query=[(name, value) for name, values in request.GET.lists() for value in values],
-            tallied=TallyFilter.from_filterset(listing.filterset),
-        ),
+        "layout": layout,
+        "drawing_url": f"{reverse('claims:timeline-drawing')}?{request.GET.urlencode()}",
         "chips": listing.chips(),
         "filter_errors": listing.filter_errors(),
         "sides": Side.choices,
         "selected_sides": request.GET.getlist("side"),
         "max_drawn_claims": MAX_DRAWN_CLAIMS,
+        "timeline_title": TIMELINE_TITLE,
         "section": "timeline",
     }
-    return render(request, "claims/timeline.html", context)
+    response = render(request, "claims/timeline.html", context)
+    if layout.counting:
+        # Not the final drawing: neither the read cache nor a proxy keeps it (its script, or a
+        # reload, fetches the whole drawing once it is in the cache).
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+def _timeline_layout(request, listing, compute=True):
+    return timeline_drawing(
+        listing.claims,
+        query=[(name, value) for name, values in request.GET.lists() for value in values],
+        tallied=TallyFilter.from_filterset(listing.filterset),
+        compute=compute,
+    )
+
+
+def timeline_drawing_fragment(request):
+    """The timeline page's drawing for the same query, from the cache only: the page's fill-in.
+
+    {"complete": false} while it is still being counted (asked again later), else its HTML.
+    """
+    listing = ClaimListing(request.GET)
+    if not listing.valid:
+        errors = {name: [str(message) for message in messages] for name, messages in listing.errors.items()}
+        return JsonResponse({"errors": errors}, status=400)
+    layout = _timeline_layout(request, listing, compute=False)
+    if layout is None or layout.counting:
+        response = JsonResponse({"complete": False})
+        response["Cache-Control"] = "no-store"
+        return response
+    html = render_to_string(
+        "claims/_timeline.html",
+        {"layout": layout, "svg_id": "timeline", "svg_title": TIMELINE_TITLE, "chips": listing.chips()},
+        request=request,
+    )
+    return JsonResponse({"complete": True, "html": html})
+
+
+TIMELINE_TITLE = "Claims over time by speaker"
 
 
 HOME_FIGURES_KEY = "home:figures"

@@ -17,6 +17,8 @@ ID_PATTERN = r"[0-9]{1,18}"
 
 def cached_count(queryset):
     """The queryset's row count, once per corpus version (a million-row COUNT costs more than a page)."""
+    if queryset.query.is_empty():  # .none(): it has no SQL
+        return 0
     sql, params = queryset.query.sql_with_params()
     return readcache.get_or_compute("count", (sql, params), queryset.count)
 

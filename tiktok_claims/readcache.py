@@ -282,6 +282,14 @@ def compute_later(job):
     _later.submit(run)
 
 
+def wait_for_background():
+    """Return once this process's background thread has run every job handed to it so far."""
+    with _later_lock:
+        later = _later
+    if later is not None:
+        later.submit(lambda: None).result()
+
+
 # --- Precomputing after a write ----------------------------------------------------------------
 
 _warm_wanted = threading.Event()

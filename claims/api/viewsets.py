@@ -138,6 +138,8 @@ class ClaimViewSet(CitationFormatsMixin, ApiViewMixin, viewsets.ModelViewSet):
         if not listing.valid:
             raise translate_validation(listing.errors)  # as the filter backend answers: 400 per parameter
         claims, count, _ = listing.ordered(listing.claims.values(*CLAIM_FIELDS))
+        if count is None:
+            count = listing.tallied_count()
         page = self.paginator.paginate_queryset(claims, request, view=self, count=count)
         self.paginator.ordering = (
             "rank" if is_ranked(claims) else request.query_params.get("ordering") or "said_on"

@@ -59,3 +59,46 @@ def query_with_page(context, page):
     query = context["request"].GET.copy()
     query["page"] = page
     return f"?{query.urlencode()}"
+
+
+@register.simple_tag
+def timeline_links_and_marks(layout):
+    """A timeline's rebuttal curves, then its marks (drawn over them), as SVG.
+
+    Written here rather than in the template: a counted timeline has thousands of marks, which
+    Django's template engine took 200-300 ms to render at a million claims (this: about 10 ms).
+    """
+    parts = []
+    for link in layout.links:
+        many = " link-many" if link.count > 1 else ""
+        parts.append(
+            f'<path class="rebuttal-link relation-{escape(link.relation)}{many}" d="{escape(link.path)}">'
+            f"<title>{escape(link.label)}</title></path>"
+        )
+    for mark in layout.marks:
+        label = escape(mark.label)
+        parts.append(f'<a href="{escape(mark.href)}" aria-label="{label}"><title>{label}</title>')
+        side = escape(mark.side)
+        if mark.bar:
+            bar = mark.bar
+            year = " bar-year" if bar.year_only else ""
+            parts.append(
+                f'<rect class="bar side-{side}{year}" x="{bar.x}" y="{bar.y}" width="{bar.width}" '
+                f'height="{bar.height}"></rect>'
+            )
+        else:
+            y = f"{mark.y:.1f}"
+            if mark.shows_period:
+                parts.append(
+                    f'<line class="period side-{side}" x1="{mark.period_start_x:.1f}" '
+                    f'x2="{mark.period_end_x:.1f}" y1="{y}" y2="{y}"></line>'
+                )
+            group = " mark-group" if mark.count > 1 else ""
+            circle = f'cx="{mark.x:.1f}" cy="{y}" r="{mark.radius}"'
+            parts.append(f'<circle class="mark side-{side}{group}" {circle}></circle>')
+            if mark.count > 1:
+                parts.append(
+                    f'<text class="mark-count" x="{mark.x:.1f}" y="{mark.y + 4:.1f}">{mark.count}</text>'
+                )
+        parts.append("</a>")
+    return mark_safe("\n".join(parts))

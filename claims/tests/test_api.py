@@ -103,6 +103,22 @@ def test_claims_filters_combine_side_type_and_date(client):
     assert [claim["summary"] for claim in data["results"]] == ["Kept."]
 
 
+def test_a_side_and_type_no_speaker_pairs_list_nothing_and_a_speaker_moving_side_moves_its_claims(client):
+    """A side with a type none of its speakers used lists nothing; a speaker moving side takes its claims."""
+    speaker = SpeakerFactory(side=Side.TIKTOK_BYTEDANCE)
+    ClaimFactory(speaker=speaker, claim_type=ClaimType.DENIAL, summary="A denial.")
+    ClaimFactory(speaker=SpeakerFactory(side=Side.US_GOVERNMENT), claim_type=ClaimType.ALLEGATION)
+    query = {"side": "us_government", "claim_type": "denial"}
+    assert client.get("/api/claims/", query).json()["count"] == 0
+    assert "No claims match these filters" in client.get("/claims/", query).content.decode()
+    speaker.side = Side.US_GOVERNMENT
+    speaker.save()
+    data = client.get("/api/claims/", query).json()
+    assert data["count"] == 1 and [claim["summary"] for claim in data["results"]] == ["A denial."]
+    both = client.get("/api/claims/", {"side": ["us_government", "independent"]}).json()
+    assert both["count"] == 2
+
+
 def test_claims_search_matches_summary_and_q_is_the_same(client):
     """search and q both find a claim by a word of its summary."""
     ClaimFactory(summary="TikTok shares data with Beijing.")

@@ -90,6 +90,9 @@ class Layout:
     hidden_links: int = 0
     # The aggregated drawing: marks are claims counted per row and month, not single claims.
     counted_claims: int = 0
+    # Still being counted in the background (claims/timeline/drawing.py): "curves" (the bars are
+    # drawn, the rebuttal curves are not yet) or "drawing" (nothing is drawn yet).
+    counting: str = ""
 
     @property
     def is_empty(self):

@@ -40,6 +40,14 @@ def draw_counted(counted, max_links):
 
 def count_claims(claims, rows_by, query):
     """CountedClaims for counted_layout, grouped in the database: two or three queries."""
+    return with_curves(*claim_bars(claims, rows_by, query))
+
+
+def claim_bars(claims, rows_by, query):
+    """The counted drawing's bars (CountedClaims without curves), and a function counting its curves.
+
+    The curves function answers (links, left_out), as count_links.
+    """
     speakers = busiest_speakers(claims) if rows_by == "speaker" else []
     rows, busiest = counted_rows(rows_by, speakers, query)
     names = ("row", "side", "year_only", "month")
@@ -49,8 +57,14 @@ def count_claims(claims, rows_by, query):
             count=Count("pk")
         )
     ]
-    links, left_out = count_links(claims, rows_by, busiest)
-    return CountedClaims(rows, cells, links, left_out, headed=rows_by == "speaker")
+    bars = CountedClaims(rows, cells, [], 0, headed=rows_by == "speaker")
+    return bars, lambda: count_links(claims, rows_by, busiest)
+
+
+def with_curves(bars, curves):
+    """The bars with their curves counted: a whole CountedClaims."""
+    links, left_out = curves()
+    return bars._replace(links=links, left_out=left_out)
 
 
 def busiest_speakers(claims):

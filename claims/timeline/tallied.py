@@ -14,7 +14,14 @@ from django.db.models.query import QuerySet
 
 from claims.models import SideLinkTally, SideMonthTally, Speaker, SpeakerMonthTally, SpeakerTally
 from claims.timeline.layouts import Cell, CountedClaims, CountedLink
-from claims.timeline.queries import MAX_COUNTED_LINKS, MAX_SPEAKER_ROWS, cell_key, count_links, counted_rows
+from claims.timeline.queries import (
+    MAX_COUNTED_LINKS,
+    MAX_SPEAKER_ROWS,
+    cell_key,
+    count_links,
+    counted_rows,
+    with_curves,
+)
 
 # The filters the tables answer; "ordering" and "page" do not change which claims are counted.
 ANSWERED = {"side", "speaker", "claim_type", "ordering", "page"}
@@ -91,6 +98,15 @@ def count_tallied(tally_filter, claims, rows_by, query):
 
     claims: the page's claims, for those curves.
     """
+    return with_curves(*tallied_bars(tally_filter, claims, rows_by, query))
+
+
+def tallied_bars(tally_filter, claims, rows_by, query):
+    """The bars from the summary tables (CountedClaims without curves), and a function counting the curves.
+
+    The curves come from the link table when the rows are sides and no speaker or claim type is
+    chosen (milliseconds), else from the rebuttals (count_links: seconds at a million claims).
+    """
     if rows_by == "side" and not tally_filter.speakers:
         # Sides only: the side tally alone.
         rows, busiest = counted_rows(rows_by, [], query)
@@ -106,11 +122,10 @@ def count_tallied(tally_filter, claims, rows_by, query):
         ]
         rows, busiest = counted_rows(rows_by, speakers if rows_by == "speaker" else [], query)
         cells = _cells(tally_filter, rows_by, busiest, sides, ranked)
+    bars = CountedClaims(rows, cells, [], 0, headed=rows_by == "speaker")
     if rows_by == "side" and not tally_filter.speakers and not tally_filter.claim_types:
-        links, left_out = _side_links(tally_filter)
-    else:
-        links, left_out = count_links(claims.order_by(), rows_by, busiest)
-    return CountedClaims(rows, cells, links, left_out, headed=rows_by == "speaker")
+        return bars, lambda: _side_links(tally_filter)
+    return bars, lambda: count_links(claims.order_by(), rows_by, busiest)
 
 
 def _cells(tally_filter, rows_by, busiest, sides, with_claims=()):

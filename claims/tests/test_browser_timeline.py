@@ -1,0 +1,39 @@
+"""The timeline's rebuttal curves counted after the page: bars at once, then the curves from its script."""
+
+import pytest
+
+from claims.models import Side
+from claims.tests.factories import RebuttalFactory, SpeakerFactory
+from claims.timeline import drawing
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_curves_counted_after_the_page_are_drawn_without_a_reload(live_server, browser, monkeypatch):
+    """Past the budget the bars show with a note; once counted, the whole drawing replaces them."""
+    monkeypatch.setattr("claims.timeline.queries.MAX_DRAWN_CLAIMS", 3)  # counted past 3 claims
+    state, tiktok = SpeakerFactory(slug="state"), SpeakerFactory(slug="tiktok", side=Side.TIKTOK_BYTEDANCE)
+    RebuttalFactory.create_batch(2, rebutted_claim__speaker=state, rebutting_claim__speaker=tiktok)
+    later, within = [], drawing.within
+
+    def curves_out_of_time(connection, count, milliseconds, savepoint=False):
+        return drawing.OUT_OF_TIME if savepoint else within(connection, count, milliseconds)
+
+    monkeypatch.setattr(drawing, "within", curves_out_of_time)
+    monkeypatch.setattr(drawing.readcache, "compute_later", later.append)
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/timeline/")
+        note = page.locator(".timeline-drawing .counting-note")
+        assert "rebuttal curves between these bars are still being counted" in note.inner_text()
+        assert page.locator("svg.timeline rect.bar").count() == 2
+        assert page.locator("svg.timeline path.rebuttal-link").count() == 0
+        assert len(later) == 1
+        later[0]()  # the background thread counts; the page's script finds the drawing in the cache
+        page.wait_for_selector("svg.timeline path.rebuttal-link", state="attached", timeout=15_000)
+        assert page.locator("svg.timeline rect.bar").count() == 2
+        assert page.locator("[data-drawing-fill-in]").count() == 0
+        assert "still being counted" not in page.locator("main").inner_text()
+    finally:
+        context.close()
