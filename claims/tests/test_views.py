@@ -745,6 +745,7 @@ def test_a_counted_drawing_out_of_its_budget_says_so_until_it_is_counted(client,
     monkeypatch.setattr(drawing.readcache, "compute_later", later.append)
     response = client.get(reverse("claims:timeline"), {"q": "data"})
     assert "The timeline of these claims is still being counted." in text_of(response)
+    assert re.search(r"More than \d+ claims: too many to draw one by one", text_of(response))
     assert "No claims to draw" not in text_of(response) and response["Cache-Control"] == "no-store"
     later[0]()
     answer = client.get(reverse("claims:timeline-drawing"), {"q": "data"}).json()
