@@ -2,9 +2,7 @@
 
 import pytest
 
-from claims.models import Side
-from claims.tests.factories import RebuttalFactory, SpeakerFactory
-from claims.timeline import drawing
+from claims.tests.test_views import two_rebuttals_with_curves_out_of_time
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -12,15 +10,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_curves_counted_after_the_page_are_drawn_without_a_reload(live_server, browser, monkeypatch):
     """Past the budget the bars show with a note; once counted, the whole drawing replaces them."""
     monkeypatch.setattr("claims.timeline.queries.MAX_DRAWN_CLAIMS", 3)  # counted past 3 claims
-    state, tiktok = SpeakerFactory(slug="state"), SpeakerFactory(slug="tiktok", side=Side.TIKTOK_BYTEDANCE)
-    RebuttalFactory.create_batch(2, rebutted_claim__speaker=state, rebutting_claim__speaker=tiktok)
-    later, within = [], drawing.within
-
-    def curves_out_of_time(connection, count, milliseconds, savepoint=False):
-        return drawing.OUT_OF_TIME if savepoint else within(connection, count, milliseconds)
-
-    monkeypatch.setattr(drawing, "within", curves_out_of_time)
-    monkeypatch.setattr(drawing.readcache, "compute_later", later.append)
+    later = two_rebuttals_with_curves_out_of_time(monkeypatch)
     context = browser.new_context()
     page = context.new_page()
     try:
@@ -33,7 +23,7 @@ def test_curves_counted_after_the_page_are_drawn_without_a_reload(live_server, b
         later[0]()  # the background thread counts; the page's script finds the drawing in the cache
         page.wait_for_selector("svg.timeline path.rebuttal-link", state="attached", timeout=15_000)
         assert page.locator("svg.timeline rect.bar").count() == 2
-        assert page.locator("[data-drawing-fill-in]").count() == 0
+        assert page.locator(".timeline-drawing[data-fill-in]").count() == 0
         assert "still being counted" not in page.locator("main").inner_text()
     finally:
         context.close()

@@ -697,10 +697,11 @@ def test_counted_marks_keep_the_page_filters_and_count_rebuttals_between_them(cl
     assert "<title>2 rebuttals: 2 claims by Speaker" in html
 
 
-def test_counted_curves_out_of_their_budget_come_later_and_the_drawing_is_filled_in(
-    client, db, counted, monkeypatch
-):
-    """Curves not counted within the budget: bars at once, "still being counted", then the whole drawing."""
+def two_rebuttals_with_curves_out_of_time(monkeypatch):
+    """Two rebuttals between two speakers' claims; the timeline's curves (not its bars) out of time.
+
+    Returns the list the background jobs are handed to, to run them when the test says.
+    """
     from claims.timeline import drawing
 
     state, tiktok = SpeakerFactory(slug="state"), SpeakerFactory(slug="tiktok", side=Side.TIKTOK_BYTEDANCE)
@@ -713,12 +714,20 @@ def test_counted_curves_out_of_their_budget_come_later_and_the_drawing_is_filled
 
     monkeypatch.setattr(drawing, "within", curves_out_of_time)
     monkeypatch.setattr(drawing.readcache, "compute_later", later.append)
+    return later
+
+
+def test_counted_curves_out_of_their_budget_come_later_and_the_drawing_is_filled_in(
+    client, db, counted, monkeypatch
+):
+    """Curves not counted within the budget: bars at once, "still being counted", then the whole drawing."""
+    later = two_rebuttals_with_curves_out_of_time(monkeypatch)
     timeline = reverse("claims:timeline")
     response = client.get(timeline)
     html = response.content.decode()
     assert "The rebuttal curves between these bars are still being counted." in text_of(response)
     assert len(marks(response)) == 2 and "rebuttal-link" not in html  # the bars, not yet the curves
-    assert 'data-drawing-fill-in="/timeline/drawing/?"' in html and "js/timeline-drawing" in html
+    assert 'data-fill-in="/timeline/drawing/?"' in html and "js/fill-in" in html
     assert response["Cache-Control"] == "no-store" and "ETag" not in response
     # The fill-in only reads the cache: nothing there yet, and it does not count.
     fill_in = reverse("claims:timeline-drawing")
