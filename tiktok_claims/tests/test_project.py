@@ -47,6 +47,26 @@ def test_production_settings_start_with_both_set():
     assert result.returncode == 0, result.stderr
 
 
+def run_manage(*arguments, **environment):
+    """manage.py in a fresh interpreter with exactly this environment (and an in-memory database)."""
+    env = {"PATH": os.environ["PATH"], "DATABASE_URL": "sqlite://:memory:", **environment}
+    return subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        cwd=project_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_manage_py_by_hand_with_nothing_set_uses_development_settings():
+    """`manage.py check` in a fresh checkout works with no environment; a configured server stays strict."""
+    bare = run_manage("check")
+    assert bare.returncode == 0 and "no issues" in bare.stdout, bare.stderr
+    configured = run_manage("check", SECRET_KEY="x" * 50)
+    assert configured.returncode != 0 and "ALLOWED_HOSTS is not set" in configured.stderr
+
+
 @pytest.mark.django_db
 def test_migrations_match_the_models():
     """makemigrations --check finds nothing to write."""
