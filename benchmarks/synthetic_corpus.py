@@ -22,7 +22,7 @@ import time
 from django.core.management.color import no_style
 from django.db import transaction
 
-from claims import tallies
+from claims import related_lists, tallies
 from claims.models import Claim, ClaimType, Quote, Rebuttal, Side, Speaker, SpeakerKind, Topic
 from sources.models import Article, Outlet
 
@@ -254,6 +254,8 @@ class Generator:
                 )
             self.reset_sequences()
             tallies.rebuild(self.connection)  # the summary tables: triggers may have been off
+            if self.bulk_postgresql:  # (on SQLite the triggers wrote each claim's lists as it loaded)
+                related_lists.rebuild(self.connection)
         self.analyse()
         return written
 

@@ -578,3 +578,16 @@ class RebuttedTally(models.Model):
 
     def __str__(self):
         return f"Claim {self.claim_id} rebutted {self.rebuttals} times"
+
+
+class RelatedLists(models.Model):
+    """One claim's topics, articles and rebuttals as the CSV lists them (claims/related_lists.py)."""
+
+    claim_id = models.BigIntegerField(primary_key=True)
+    lists = models.TextField()
+
+    class Meta:
+        db_table = "claims_related_lists"
+
+    def __str__(self):
+        return f"Lists of claim {self.claim_id}"

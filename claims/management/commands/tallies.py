@@ -1,13 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from claims import tallies
+from claims import related_lists, tallies
 
 
 class Command(BaseCommand):
     help = (
-        "Count the summary tables (claims per speaker and month, per side, rebuttal links) again from "
-        "the claims and rebuttals; with --check, only compare them with a recount."
+        "Count the summary tables (claims per speaker and month, per side, rebuttal links) and write "
+        "each claim's kept lists (topics, articles, rebuttals) again from the claims; with --check, "
+        "only compare them with a recount."
     )
 
     def add_arguments(self, parser):
@@ -22,9 +23,15 @@ class Command(BaseCommand):
             wrong = tallies.differences(connection)
             for table, count in wrong.items():
                 self.stdout.write(f"{table}: {count} counts differ from a recount")
-            if wrong:
+            claims = related_lists.differences(connection)
+            if claims:
+                self.stdout.write(
+                    f"{related_lists.TABLE}: {len(claims)} claims' lists differ, e.g. {claims[:5]}"
+                )
+            if wrong or claims:
                 raise CommandError("The summary tables differ from a recount: run `manage.py tallies`.")
             self.stdout.write("The summary tables match a recount.")
             return
         tallies.rebuild(connection)
+        related_lists.rebuild(connection)
         self.stdout.write("The summary tables were counted again.")
