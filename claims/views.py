@@ -15,7 +15,8 @@ from claims.jsonld import claim_jsonld, vocabulary_jsonld
 from claims.listing import ClaimCount, ClaimListing
 from claims.models import Claim, Quote, Rebuttal, Side, Speaker
 from claims.tallies import home_counts, speaker_claim_counts
-from claims.timeline import MAX_DRAWN_CLAIMS, TallyFilter, timeline_drawing
+from claims.timeline import TallyFilter, timeline_drawing
+from claims.timeline import queries as timeline_queries
 from claims.wordings import side_by_side
 from sources.models import Article, Outlet
 from tiktok_claims import readcache
@@ -263,7 +264,7 @@ def timeline(request):
         "filter_errors": listing.filter_errors(),
         "sides": Side.choices,
         "selected_sides": request.GET.getlist("side"),
-        "max_drawn_claims": MAX_DRAWN_CLAIMS,
+        "max_drawn_claims": timeline_queries.MAX_DRAWN_CLAIMS,
         "timeline_title": TIMELINE_TITLE,
         "section": "timeline",
     }

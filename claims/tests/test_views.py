@@ -639,6 +639,10 @@ def test_a_big_result_is_counted_per_speaker_and_month_and_says_so(client, db, c
     ClaimFactory(speaker=pompeo, said_on=datetime.date(2021, 1, 1), said_on_precision="year")
     response = client.get(reverse("claims:timeline"))
     assert "These 5 claims are too many to draw one by one, so they are counted" in text_of(response)
+    assert (
+        "narrow the filters below (a side, a speaker from the claim list, a shorter period or a "
+        "search) to 3 claims or fewer" in text_of(response)
+    )
     assert marks(response) == [
         (
             f"{CLAIMS}?speaker=pompeo&said_from=2021-01-01&said_to=2021-12-31",

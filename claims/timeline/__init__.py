@@ -16,12 +16,11 @@ from claims.timeline.layouts import (
     counted_layout,
     timeline_layout,
 )
-from claims.timeline.queries import MAX_DRAWN_CLAIMS, count_claims
+from claims.timeline.queries import count_claims
 from claims.timeline.scale import TimeScale
 from claims.timeline.tallied import TallyFilter
 
 __all__ = [
-    "MAX_DRAWN_CLAIMS",
     "Cell",
     "CellKey",
     "CountedClaims",
