@@ -23,6 +23,8 @@ import orjson
 from django.db import connection as default_connection
 from django.db import transaction
 
+from claims import row_triggers
+
 TABLE = "claims_related_lists"
 
 
@@ -94,7 +96,7 @@ REBUTTAL_PARTNERS = (
 
 
 def triggers(vendor):
-    """{(table, event): (columns whose change fires the UPDATE trigger, statements)}.
+    """{(table, event): (columns whose change fires an UPDATE trigger, statements)}.
 
     OLD and NEW as in a row trigger. Each statement rewrites the lists of the claims it names.
     """
@@ -130,38 +132,13 @@ def _name(table, event):
 
 
 def create_triggers(schema_editor):
-    vendor = schema_editor.connection.vendor
-    for (table, event), (columns, statements) in triggers(vendor).items():
-        name = _name(table, event)
-        on = f"UPDATE OF {', '.join(columns)}" if columns else event
-        body = ";\n".join(statements)
-        if vendor == "postgresql":
-            changed = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in columns)
-            schema_editor.execute(
-                f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql "
-                f"AS $$ BEGIN {body}; RETURN NULL; END $$"
-            )
-            when = f"WHEN ({changed})" if columns else ""
-            schema_editor.execute(
-                f"CREATE TRIGGER {name} AFTER {on} ON {table} FOR EACH ROW {when} EXECUTE FUNCTION {name}()"
-            )
-        else:
-            changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in columns)
-            when = f"WHEN {changed}" if columns else ""
-            schema_editor.execute(
-                f"CREATE TRIGGER {name} AFTER {on} ON {table} FOR EACH ROW {when} BEGIN {body}; END"
-            )
+    for (table, event), (watched, statements) in triggers(schema_editor.connection.vendor).items():
+        row_triggers.create(schema_editor, _name(table, event), table, event, statements, watched)
 
 
 def drop_triggers(schema_editor):
-    vendor = schema_editor.connection.vendor
-    for table, event in triggers(vendor):
-        name = _name(table, event)
-        if vendor == "postgresql":
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-            schema_editor.execute(f"DROP FUNCTION IF EXISTS {name}()")
-        else:
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
+    for table, event in triggers(schema_editor.connection.vendor):
+        row_triggers.drop(schema_editor, _name(table, event), table)
 
 
 def rebuild(connection=None):

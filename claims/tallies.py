@@ -19,6 +19,7 @@ from django.db import connection as default_connection
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery, Sum
 
+from claims import row_triggers
 from claims.models import Claim, RebuttalRelation, RebuttedTally, Speaker, SpeakerTally
 
 CLAIM_COLUMNS = ("speaker_id", "claim_type", "said_on", "said_on_precision")
@@ -279,41 +280,19 @@ WATCHED = {
 }
 
 
+def _name(table, event):
+    return f"{table}_tally_{event.lower()}"
+
+
 def create_triggers(schema_editor):
-    vendor = schema_editor.connection.vendor
-    for (table, event), statements in trigger_bodies(vendor).items():
-        name = f"{table}_tally_{event.lower()}"
-        watched = WATCHED[table]
-        changed = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in watched)
-        if vendor == "postgresql":
-            body = ";\n".join(statements)
-            schema_editor.execute(
-                f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql "
-                f"AS $$ BEGIN {body}; RETURN NULL; END $$"
-            )
-            on = f"UPDATE OF {', '.join(watched)}" if event == "UPDATE" else event
-            when = f"WHEN ({changed})" if event == "UPDATE" else ""
-            schema_editor.execute(
-                f"CREATE TRIGGER {name} AFTER {on} ON {table} FOR EACH ROW {when} EXECUTE FUNCTION {name}()"
-            )
-        else:
-            on = f"UPDATE OF {', '.join(watched)}" if event == "UPDATE" else event
-            when = "WHEN " + changed.replace("IS DISTINCT FROM", "IS NOT") if event == "UPDATE" else ""
-            body = ";\n".join(statements)
-            schema_editor.execute(
-                f"CREATE TRIGGER {name} AFTER {on} ON {table} FOR EACH ROW {when} BEGIN {body}; END"
-            )
+    for (table, event), statements in trigger_bodies(schema_editor.connection.vendor).items():
+        watched = WATCHED[table] if event == "UPDATE" else ()
+        row_triggers.create(schema_editor, _name(table, event), table, event, statements, watched)
 
 
 def drop_triggers(schema_editor):
-    vendor = schema_editor.connection.vendor
-    for table, event in trigger_bodies(vendor):
-        name = f"{table}_tally_{event.lower()}"
-        if vendor == "postgresql":
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-            schema_editor.execute(f"DROP FUNCTION IF EXISTS {name}()")
-        else:
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
+    for table, event in trigger_bodies(schema_editor.connection.vendor):
+        row_triggers.drop(schema_editor, _name(table, event), table)
 
 
 def rebuild(connection=None):
