@@ -293,6 +293,12 @@ class Claim(VersionedModel, models.Model):
         indexes = [
             models.Index(fields=["said_on", "id"], name="claim_said_on_idx"),
             models.Index(fields=["speaker", "said_on"], name="claim_speaker_said_on_idx"),
+            # A speaker's claims of one date precision from a day on: the "or dated by a range
+            # ending after the start" half of a date filter (said_between), which has no upper
+            # bound; without it a speaker's month read all the speaker's claims after that day.
+            models.Index(
+                fields=["speaker", "said_on_precision", "said_on"], name="claim_speaker_precision_idx"
+            ),
             models.Index(fields=["claim_type", "said_on"], name="claim_type_said_on_idx"),
             # The few claims dated by a range, which a date filter reads apart (said_between).
             models.Index(
