@@ -59,14 +59,35 @@ def claim_csv_rows(queryset, claim_page, chunk_size):
     yield from _cells(every_row(rows, chunk_size), claim_page, queryset.db)
 
 
+class ReadAgainWhenMissing(dict):
+    """{id: names} read by load(), read again when asked for an id it lacks.
+
+    The names are read before the rows, so a topic or outlet created and linked in between is
+    missing from the first read: the rows' snapshot is the later one.
+    """
+
+    def __init__(self, load):
+        self.load = load
+        super().__init__(load())
+
+    def __missing__(self, key):
+        self.update(self.load())
+        return super().__getitem__(key)
+
+
 def _cells(rows, claim_page, database):
-    # Topics by name in the database's collation, as the pages list them; ties by id.
-    topics_in_order = Topic.objects.using(database).order_by("name", "pk").values_list("pk", "name", "slug")
-    topic_of = {pk: (rank, name, slug) for rank, (pk, name, slug) in enumerate(topics_in_order)}
-    outlet_of = {
-        pk: (name, slug)
-        for pk, name, slug in Outlet.objects.using(database).values_list("pk", "name", "slug")
-    }
+    def topics():
+        # By name in the database's collation, as the pages list them.
+        in_order = Topic.objects.using(database).order_by("name", "pk").values_list("pk", "name", "slug")
+        return {pk: (rank, name, slug) for rank, (pk, name, slug) in enumerate(in_order)}
+
+    def outlets():
+        return {
+            pk: (name, slug)
+            for pk, name, slug in Outlet.objects.using(database).values_list("pk", "name", "slug")
+        }
+
+    topic_of, outlet_of = ReadAgainWhenMissing(topics), ReadAgainWhenMissing(outlets)
     for (
         claim_id,
         key,

@@ -14,6 +14,7 @@ from django.db import connection
 from django.urls import reverse
 
 from claims import related_lists
+from claims.api import claims_csv
 from claims.models import Claim, Quote, Rebuttal, RelatedLists, Topic
 from claims.tests.admin_pages import form_data
 from claims.tests.factories import ClaimFactory, QuoteFactory, RebuttalFactory, SpeakerFactory, TopicFactory
@@ -218,3 +219,20 @@ def test_the_command_checks_and_rebuilds_the_lists(debate):
         call_command("tallies", check=True, stdout=io.StringIO())
     call_command("tallies", stdout=io.StringIO())
     assert_exact()
+
+
+def test_a_topic_and_outlet_created_while_the_csv_is_read_are_named(debate, client, monkeypatch):
+    """The CSV reads topic and outlet names before the rows: one linked in between is read again."""
+    allegation, early, *_ = debate
+    read_rows = claims_csv.every_row
+
+    def rows_read_after_a_curator_wrote(*arguments):
+        allegation.topics.add(TopicFactory(name="Arrived late"))
+        late_outlet = OutletFactory(name="Late Outlet")
+        QuoteFactory(claim=allegation, article=ArticleFactory(outlet=late_outlet, headline="Late"))
+        yield from read_rows(*arguments)
+
+    monkeypatch.setattr(claims_csv, "every_row", rows_read_after_a_curator_wrote)
+    row = csv_row(client, allegation)
+    assert row["topics"] == "Access; Arrived late; Storage"
+    assert "Late Outlet" in row["outlets"].split("; ")
