@@ -3,8 +3,9 @@
 Each claim's topics, articles (with outlets) and rebuttals come from its row of
 claims_related_lists, which triggers keep (claims/related_lists.py): one probe per claim instead
 of four subqueries (one speaker's month at 1M claims: 200-280 ms of SQL before). Topics and
-outlets are named from their own small tables, read once per file. The file is the chunked
-writer's before it byte for byte (claims/tests/test_claims_csv.py compares them).
+outlets are named from their own small tables, read once per file (and again should a row name
+one created since). The file is the chunked writer's before it byte for byte
+(claims/tests/test_claims_csv.py compares them).
 """
 
 import orjson
