@@ -6,7 +6,10 @@ month at a million claims (5,334 rows) probed topics, quotes, articles and rebut
 tables larger than memory: 200-280 ms of SQL. Kept in claims_related_lists, they are one probe per
 claim. Triggers rewrite the row of every claim a write touches, in the write's transaction, so
 every path (admin, API, commands, loaddata, history restores, queryset.update(), raw SQL) keeps
-them exact; a bulk loader that switches triggers off calls rebuild() at its end.
+them exact; a bulk loader that switches triggers off calls rebuild() at its end, and so must
+whoever TRUNCATEs one of the tables by hand (it fires no row trigger): `manage.py tallies`.
+`dumpdata claims` includes this table, as it does the summary tables; `export_corpus` writes the
+curated tables only, and a load writes the lists again through the triggers.
 
 A row's `lists` is JSON: [topic ids, [[headline, article slug, outlet id], ...], keys of the claims
 it rebuts, keys of the claims rebutting it].
@@ -55,7 +58,7 @@ def lists_sql(vendor, claim="c.id"):
             ["article.headline", "article.slug", "article.outlet_id"],
             "FROM claims_quote quote JOIN sources_article article ON article.id = quote.article_id "
             f"WHERE quote.claim_id = {claim}",
-            "article.published_on, article.headline, quote.start",
+            "article.published_on, article.headline, quote.start, quote.id",
         ),
         _array(
             vendor,
@@ -78,27 +81,44 @@ def lists_sql(vendor, claim="c.id"):
 
 
 def refresh(vendor, claims):
-    """SQL writing the lists of the claims whose ids `claims` (SQL: a list or a SELECT) gives.
+    """SQL statements writing the lists of the claims whose ids `claims` (SQL: a list or a SELECT) gives.
 
     Only claims that exist get a row: a quote written before its claim (deferred foreign keys), or
-    deleted after it, writes nothing.
+    deleted after it, writes nothing. On PostgreSQL the rows are locked first, and the lists
+    gathered by the next statement, which sees what was committed meanwhile: two transactions
+    writing a quote and a rebuttal of one claim at once each gather the other's row once it
+    commits, so neither overwrites the other's with lists gathered before it.
     """
-    return (
+    upsert = (
         f"INSERT INTO {TABLE} (claim_id, lists) SELECT c.id, {lists_sql(vendor)} FROM claims_claim c "
         f"WHERE c.id IN ({claims}) ON CONFLICT (claim_id) DO UPDATE SET lists = excluded.lists"
     )
+    if vendor != "postgresql":
+        return [upsert]  # SQLite: one writer at a time
+    lock = f"PERFORM 1 FROM {TABLE} WHERE claim_id IN ({claims}) ORDER BY claim_id FOR UPDATE"
+    return [lock, upsert]
 
 
-REBUTTAL_PARTNERS = (
-    "SELECT rebutting_claim_id FROM claims_rebuttal WHERE rebutted_claim_id = NEW.id "
-    "UNION SELECT rebutted_claim_id FROM claims_rebuttal WHERE rebutting_claim_id = NEW.id"
-)
+def rebuttal_partners(row):
+    """SQL: the ids of the claims that row (a claim) rebuts or is rebutted by."""
+    return (
+        f"SELECT rebutting_claim_id FROM claims_rebuttal WHERE rebutted_claim_id = {row}.id "
+        f"UNION SELECT rebutted_claim_id FROM claims_rebuttal WHERE rebutting_claim_id = {row}.id"
+    )
+
+
+def quoting(row):
+    """SQL: the ids of the claims quoting row (an article)."""
+    return f"SELECT claim_id FROM claims_quote WHERE article_id = {row}.id"
 
 
 def triggers(vendor):
     """{(table, event): (columns whose change fires an UPDATE trigger, statements)}.
 
     OLD and NEW as in a row trigger. Each statement rewrites the lists of the claims it names.
+    Foreign keys are checked at commit, so a rebuttal may be written before the claim it names
+    and a quote before its article: a claim or an article written or deleted rewrites the lists
+    of the claims that name it.
     """
     claim_columns = {
         "claims_claim_topics": ("claim_id", "topic_id"),
@@ -106,12 +126,17 @@ def triggers(vendor):
         "claims_rebuttal": ("rebutting_claim_id", "rebutted_claim_id"),
     }
     bodies = {
-        ("claims_claim", "INSERT"): ((), [refresh(vendor, "NEW.id")]),
-        ("claims_claim", "DELETE"): ((), [f"DELETE FROM {TABLE} WHERE claim_id = OLD.id"]),
-        ("claims_claim", "UPDATE"): (("key", "said_on"), [refresh(vendor, REBUTTAL_PARTNERS)]),
+        ("claims_claim", "INSERT"): ((), refresh(vendor, f"SELECT NEW.id UNION {rebuttal_partners('NEW')}")),
+        ("claims_claim", "DELETE"): (
+            (),
+            [f"DELETE FROM {TABLE} WHERE claim_id = OLD.id", *refresh(vendor, rebuttal_partners("OLD"))],
+        ),
+        ("claims_claim", "UPDATE"): (("key", "said_on"), refresh(vendor, rebuttal_partners("NEW"))),
+        ("sources_article", "INSERT"): ((), refresh(vendor, quoting("NEW"))),
+        ("sources_article", "DELETE"): ((), refresh(vendor, quoting("OLD"))),
         ("sources_article", "UPDATE"): (
             ("headline", "slug", "published_on", "outlet_id"),
-            [refresh(vendor, "SELECT claim_id FROM claims_quote WHERE article_id = NEW.id")],
+            refresh(vendor, quoting("NEW")),
         ),
     }
     # A link, a quote or a rebuttal: the lists of the claims it belongs to, before and after.
@@ -121,9 +146,9 @@ def triggers(vendor):
         def of(*rows, claims=claims):
             return refresh(vendor, ", ".join(f"{row}.{column}" for row in rows for column in claims))
 
-        bodies[(table, "INSERT")] = ((), [of("NEW")])
-        bodies[(table, "DELETE")] = ((), [of("OLD")])
-        bodies[(table, "UPDATE")] = (columns, [of("OLD", "NEW")])
+        bodies[(table, "INSERT")] = ((), of("NEW"))
+        bodies[(table, "DELETE")] = ((), of("OLD"))
+        bodies[(table, "UPDATE")] = (columns, of("OLD", "NEW"))
     return bodies
 
 

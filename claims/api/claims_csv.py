@@ -73,6 +73,8 @@ class ReadAgainWhenMissing(dict):
 
     def __missing__(self, key):
         self.update(self.load())
+        if key not in self:
+            raise KeyError(key)
         return super().__getitem__(key)
 
 

@@ -7,10 +7,13 @@ after each write, and read the CSV a journalist would download to see the change
 import csv
 import datetime
 import io
+import threading
+import time
 
+import orjson
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 
 from claims import related_lists
@@ -22,6 +25,7 @@ from claims.tests.test_api import token_client, user_with
 from sources.models import Article, Outlet
 from sources.tests.factories import ArticleFactory, OutletFactory
 from tiktok_claims import readcache
+from tiktok_claims.tests.test_concurrency import PAUSE_SECONDS, committed, race, run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -236,3 +240,70 @@ def test_a_topic_and_outlet_created_while_the_csv_is_read_are_named(debate, clie
     row = csv_row(client, allegation)
     assert row["topics"] == "Access; Arrived late; Storage"
     assert "Late Outlet" in row["outlets"].split("; ")
+
+
+def test_rows_written_before_or_deleted_after_what_they_name(debate, client):
+    """Foreign keys are checked at commit: a rebuttal may precede its claim, a quote its article."""
+    allegation, early, late, *_ = debate
+    claim_id = Claim.objects.order_by("-pk").values_list("pk", flat=True).first() + 100
+    article_id = Article.objects.order_by("-pk").values_list("pk", flat=True).first() + 100
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO claims_rebuttal (rebutting_claim_id, rebutted_claim_id, relation, note, version) "
+            "VALUES (%s, %s, 'denies', '', 1)",
+            [claim_id, allegation.pk],
+        )
+        cursor.execute(
+            'INSERT INTO claims_quote (claim_id, article_id, text, start, "end", mode, attribution, note, '
+            "version) VALUES (%s, %s, 'It was said.', 0, 12, 'direct', '', '', 1)",
+            [early.pk, article_id],
+        )
+    ClaimFactory(pk=claim_id, key="written-after", speaker=allegation.speaker, said_on=allegation.said_on)
+    ArticleFactory(pk=article_id, headline="Written after its quote", text="It was said. And more.")
+    assert_exact()
+    assert csv_row(client, allegation)["rebutted_by"] == "written-after; early-denial; late-denial"
+    assert csv_row(client, early)["articles"] == "Written after its quote"
+    with connection.cursor() as cursor:  # deleted before the rows naming it (checked at commit)
+        cursor.execute("DELETE FROM claims_claim WHERE id = %s", [claim_id])
+        cursor.execute("DELETE FROM sources_article WHERE id = %s", [article_id])
+    assert_exact()
+    assert csv_row(client, allegation)["rebutted_by"] == "early-denial; late-denial"
+    with connection.cursor() as cursor:  # and the rows naming them, before the commit checks them
+        cursor.execute("DELETE FROM claims_rebuttal WHERE rebutting_claim_id = %s", [claim_id])
+        cursor.execute("DELETE FROM claims_quote WHERE article_id = %s", [article_id])
+    assert_exact()
+
+
+@race
+@committed
+def test_a_quote_and_a_rebuttal_added_to_one_claim_at_once_are_both_kept():
+    """Each trigger locks the rows it writes, then gathers them: the second sees the first's commit."""
+    claim, other = ClaimFactory(key="shared"), ClaimFactory(key="answer")
+    article = ArticleFactory(headline="Quoted meanwhile")
+    quote_written = threading.Event()
+
+    def add_quote_and_wait():
+        with transaction.atomic():
+            QuoteFactory(claim=claim, article=article)
+            quote_written.set()
+            time.sleep(PAUSE_SECONDS)  # the rebuttal's trigger waits on this claim's row meanwhile
+
+    def add_rebuttal():
+        quote_written.wait(timeout=10)
+        RebuttalFactory(rebutting_claim=other, rebutted_claim=claim)
+
+    run_together(add_quote_and_wait, add_rebuttal)
+
+    assert related_lists.differences() == []
+    lists = orjson.loads(RelatedLists.objects.get(claim_id=claim.pk).lists)
+    assert [headline for headline, *_ in lists[1]] == ["Quoted meanwhile"] and lists[3] == ["answer"]
+
+
+def test_names_read_again_and_still_missing_are_a_key_error():
+    """A name missing after reading them again (created and deleted meanwhile) is an error, not a loop."""
+    reads = []
+    names = claims_csv.ReadAgainWhenMissing(lambda: reads.append(1) or {1: "one"})
+    assert names[1] == "one"
+    with pytest.raises(KeyError):
+        names[2]
+    assert len(reads) == 2
