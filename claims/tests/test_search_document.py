@@ -1,9 +1,13 @@
+import threading
+import time
+
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from claims.models import Claim, Quote, Speaker
 from claims.tests.factories import ClaimFactory, QuoteFactory, SpeakerFactory
 from sources.tests.factories import ArticleFactory
+from tiktok_claims.tests.test_concurrency import PAUSE_SECONDS, committed, race, run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +78,27 @@ def test_postgresql_ranks_a_summary_match_above_a_quote_match():
     by_summary = ClaimFactory(summary="They collect data from phones.")
     ranked = list(Claim.objects.search("collect").order_by("-search_rank"))
     assert ranked == [by_summary, by_quote]
+
+
+@race
+@committed
+def test_a_quote_added_while_its_speaker_is_renamed_keeps_both_in_the_search_document():
+    """The speaker trigger locks the claims, then gathers them: it sees the quote committed meanwhile."""
+    speaker = SpeakerFactory(name="Ann Analyst")
+    claim = ClaimFactory(summary="A claim.", speaker=speaker)
+    article = ArticleFactory(text="Officials spoke of zeppelins over the capital.")
+    quote_written = threading.Event()
+
+    def add_quote_and_wait():
+        with transaction.atomic():
+            QuoteFactory(claim=claim, article=article, text="zeppelins over the capital")
+            quote_written.set()
+            time.sleep(PAUSE_SECONDS)  # the rename's trigger waits on the claim's row meanwhile
+
+    def rename_speaker():
+        quote_written.wait(timeout=10)
+        Speaker.objects.filter(pk=speaker.pk).update(name="Marmaduke Analyst")
+
+    run_together(add_quote_and_wait, rename_speaker)
+
+    assert found("zeppelins") == {claim} and found("Marmaduke") == {claim}
