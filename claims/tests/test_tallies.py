@@ -156,7 +156,7 @@ def test_loaddata_counts_what_it_loads(tmp_path):
     assert_exact()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_flush_leaves_empty_tallies_so_the_next_load_counts_right(tmp_path, monkeypatch):
     """`flush` (as transactional tests and a curator starting over use it), then a load: exact.
 
