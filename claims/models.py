@@ -1,4 +1,6 @@
+import operator
 import re
+from functools import reduce
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.core.exceptions import ValidationError
@@ -183,32 +185,38 @@ class ClaimQuerySet(models.QuerySet):
     def said_between(self, start=None, end=None):
         """Claims whose period (day, month or year) overlaps [start, end]; either end may be open.
 
-        Written as two alternatives, a range or not, each bounding said_on where it can: the
-        database then reads the (speaker, said_on) or (said_on) index for the days asked for
-        and a small index of the ranges, not every claim of the speaker (~370 ms -> ~55 ms for
-        one speaker's month at 1M claims on PostgreSQL).
+        Written as alternatives that each bound said_on where they can, so that the database
+        reads only the days asked for from its date indexes, not every claim of the speaker
+        (~370 ms -> ~55 ms for one speaker's month at 1M claims on PostgreSQL). With a start,
+        year-dated claims are an alternative of their own: within the days and months they
+        widened the read to the whole year before the start (a speaker's August at 100k on
+        SQLite: 2,203 claims read for 586; the rows 2.7 -> 0.5 ms, the count 3.6 -> 0.3 ms).
         """
         if start is None and end is None:
             return self
         is_range = Q(said_on_precision=DatePrecision.RANGE)
-        single, ranged = ~is_range, is_range
-        if end is not None:
-            # A period overlaps when it starts on or before end: said_on, except for a range,
-            # whose said_on is its latest day and which starts at said_earliest (or is open).
-            single &= Q(said_on__lte=end)
-            ranged &= Q(said_earliest__isnull=True) | Q(said_earliest__lte=end)
+        alternatives = [~is_range]
+        ranged = is_range
         if start is not None:
             # said_on is the first day of its period, so a month- or year-precision claim
             # overlaps when its period starts on or after the first day of start's month or year;
-            # a range overlaps when its latest day is on or after start. The first bound below
-            # follows from the three after it: it is there for the index.
-            single &= Q(said_on__gte=period_start(start, "year")) & (
-                Q(said_on_precision=DatePrecision.DAY, said_on__gte=start)
-                | Q(said_on_precision=DatePrecision.MONTH, said_on__gte=period_start(start, "month"))
-                | Q(said_on_precision=DatePrecision.YEAR)
-            )
+            # a range overlaps when its latest day is on or after start. The first bound of the
+            # days and months follows from the condition after it: it is there for the index.
+            alternatives = [
+                Q(
+                    said_on_precision__in=[DatePrecision.DAY, DatePrecision.MONTH],
+                    said_on__gte=period_start(start, "month"),
+                )
+                & (Q(said_on_precision=DatePrecision.MONTH) | Q(said_on__gte=start)),
+                Q(said_on_precision=DatePrecision.YEAR, said_on__gte=period_start(start, "year")),
+            ]
             ranged &= Q(said_on__gte=start)
-        return self.filter(single | ranged)
+        if end is not None:
+            # A period overlaps when it starts on or before end: said_on, except for a range,
+            # whose said_on is its latest day and which starts at said_earliest (or is open).
+            alternatives = [Q(said_on__lte=end) & alternative for alternative in alternatives]
+            ranged &= Q(said_earliest__isnull=True) | Q(said_earliest__lte=end)
+        return self.filter(reduce(operator.or_, [*alternatives, ranged]))
 
     def with_rebuttal_counts(self):
         """Annotate how many claims rebut each claim and how many it rebuts."""
