@@ -308,9 +308,14 @@ class Claim(VersionedModel, models.Model):
                 fields=["speaker", "said_on_precision", "said_on"], name="claim_speaker_precision_idx"
             ),
             models.Index(fields=["claim_type", "said_on"], name="claim_type_said_on_idx"),
-            # The few claims dated by a range, which a date filter reads apart (said_between).
+            # The few claims dated by a range, or by a year, which a date filter reads apart
+            # (said_between): without a speaker, the year-dated alternative read every claim of
+            # the year before the start (a month at 1M on PostgreSQL: count 114-120 -> 28 ms).
             models.Index(
                 fields=["said_on"], condition=Q(said_on_precision="range"), name="claim_range_said_on_idx"
+            ),
+            models.Index(
+                fields=["said_on"], condition=Q(said_on_precision="year"), name="claim_year_said_on_idx"
             ),
         ]
         constraints = [
