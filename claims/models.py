@@ -200,8 +200,8 @@ class ClaimQuerySet(models.QuerySet):
         if start is not None:
             # said_on is the first day of its period, so a month- or year-precision claim
             # overlaps when its period starts on or after the first day of start's month or year;
-            # a range overlaps when its latest day is on or after start. The first bound of the
-            # days and months follows from the condition after it: it is there for the index.
+            # a range overlaps when its latest day is on or after start. A day-dated claim's
+            # first bound is the start's month, for the index; the condition after it is start.
             alternatives = [
                 Q(
                     said_on_precision__in=[DatePrecision.DAY, DatePrecision.MONTH],

@@ -5,9 +5,10 @@ page on this machine); the disk space it saves does not matter for a few thousan
 
 Django's set() lists the whole cache directory to see whether MAX_ENTRIES is passed: ~1.5 µs
 per file, so 7.4 ms per set at 4,900 entries (0.5 ms at 100), paid by every page or figure
-computed once the cache has filled. Here a process checks at its first set and then every
-CULL_CHECK_EVERY sets: the cache may run past MAX_ENTRIES by that many per process before it is
-culled (by a third, as Django does).
+computed once the cache has filled. Here each cache instance (Django makes one per thread: a
+worker's request thread and its two background threads) checks at its first set and then every
+CULL_CHECK_EVERY sets: the cache may run past MAX_ENTRIES by up to that many per thread before
+it is culled (by a third, as Django does).
 """
 
 import pickle

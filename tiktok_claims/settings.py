@@ -167,7 +167,7 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 # REDIS_URL is set (several servers); otherwise files every worker of this machine shares, so
 # `make run` and `make serve` need no server. Entries sit under the corpus version and never go
 # stale: no expiry (superseded versions' files are culled past MAX_ENTRIES, checked every 100
-# sets by tiktok_claims/filecache.py; give Redis a maxmemory with allkeys-lru). docs/scaling.md
+# sets per thread by tiktok_claims/filecache.py; give Redis a maxmemory with allkeys-lru). docs/scaling.md
 # says why files rather than the database.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

@@ -266,3 +266,39 @@ def test_claims_api_answers_200_or_400_to_any_parameters(filter_rows, unthrottle
     assert response.status_code in allowed
     if response.status_code != 200:
         assert "json" in response["Content-Type"]
+
+
+@pytest.mark.django_db
+def test_said_between_on_a_grid_of_month_and_year_edges():
+    """Every start and end on or beside a month's or year's edge, against claims of every precision there.
+
+    The random claims above rarely share a month with the start, where a day-dated claim before
+    the start and a month-dated one of the start's month part ways.
+    """
+    day = datetime.date
+    edges = [day(2020, 1, 1), day(2020, 2, 14), day(2020, 2, 29), day(2020, 3, 1), day(2020, 12, 31)]
+    said = [
+        *[(edge, DatePrecision.DAY, None) for edge in edges],
+        (day(2020, 1, 31), DatePrecision.DAY, None),
+        (day(2020, 2, 1), DatePrecision.MONTH, None),
+        (day(2020, 3, 1), DatePrecision.MONTH, None),
+        (day(2020, 1, 1), DatePrecision.YEAR, None),
+        (day(2021, 1, 1), DatePrecision.YEAR, None),
+        (day(2020, 2, 14), DatePrecision.RANGE, None),
+        (day(2020, 2, 29), DatePrecision.RANGE, day(2020, 2, 14)),
+        (day(2020, 3, 1), DatePrecision.RANGE, day(2020, 1, 31)),
+    ]
+    claims = [
+        ClaimFactory(said_on=said_on, said_on_precision=precision, said_earliest=earliest)
+        for said_on, precision, earliest in said
+    ]
+    bounds = [None, *edges, day(2020, 2, 13), day(2020, 2, 15), day(2019, 12, 31), day(2021, 1, 1)]
+    for start in bounds:
+        for end in bounds:
+            found = set(Claim.objects.said_between(start, end).values_list("pk", flat=True))
+            expected = {
+                claim.pk
+                for claim in claims
+                if overlaps(claim.said_on, claim.said_on_precision, claim.said_earliest, start, end)
+            }
+            assert found == expected, (start, end)
