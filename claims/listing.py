@@ -11,7 +11,7 @@ from claims.facets import claim_facets
 from claims.filters import CLAIM_FILTERS, ClaimFilterSet, YesNoFilter, ranked_unless_too_many
 from claims.models import Claim
 from claims.tallies import speakers_with_claims
-from claims.timeline.tallied import TallyFilter, total_claims
+from claims.timeline.tallied import ANSWERED, TallyFilter, total_claims, whole_months
 from tiktok_claims import readcache
 from tiktok_claims.paging import MAX_PAGED_ROWS
 from tiktok_claims.timelimits import OUT_OF_TIME, read_only_transaction, within
@@ -138,13 +138,22 @@ class ClaimListing:
     def tallied_count(self):
         """The count from the summary tables when they can answer the filters, else None.
 
-        They can for no filter or any of side, speaker and claim type: one small query, where
-        COUNT(*) of a million claims took 40 ms and of a side's 200,000 claims of a type 220 ms.
+        They can for no filter or any of side, speaker and claim type, with dates of whole months
+        or years: one or two small queries, where COUNT(*) of a million claims took 40 ms, of a
+        side's 200,000 claims of a type 220 ms, and of a speaker's 43,797 claims of a type in
+        2020-2024 130-250 ms.
         """
-        tally_filter = TallyFilter.from_filterset(self.filterset) if self.filtering else TallyFilter()
+        if not self.filtering:
+            tally_filter, months = TallyFilter(), (None, None)
+        else:
+            if not self.filterset.is_valid() or (months := whole_months(self.filterset)) is None:
+                return None
+            tally_filter = TallyFilter.from_filterset(self.filterset, ANSWERED | {"said_from", "said_to"})
         if tally_filter is None:
             return None
-        return readcache.get_or_compute("count:tallied", (tally_filter,), lambda: total_claims(tally_filter))
+        return readcache.get_or_compute(
+            "count:tallied", (tally_filter, *months), lambda: total_claims(tally_filter, *months)
+        )
 
     def facets(self, listed_count, count=True):
         """The facet block (claims.facets.FacetBlock) for a valid listing of listed_count claims."""

@@ -295,8 +295,9 @@ def test_facets_out_of_the_budget_say_counting_and_are_filled_in_from_the_cache(
     assert client.get(CLAIMS, query)["X-Read-Cache"] == "hit"
 
 
-# A filter the summary tables cannot count (they count by side, speaker and claim type): all 4 claims.
-DATED = {"said_from": "2019"}
+# A filter the summary tables cannot count (they count by side, speaker, claim type and whole
+# months): a day within a month. All 4 claims.
+DATED = {"said_from": "2019-06-15"}
 
 
 def exact_count_out_of_time(monkeypatch, capped_too=False):
