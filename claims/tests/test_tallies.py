@@ -265,7 +265,10 @@ def test_the_tables_draw_what_counting_the_claims_draws(crowd, query, rows_by):
 
 
 def test_a_search_is_not_answered_by_the_tables():
-    """Filters the tables cannot answer (a search, dates) keep the path through the claims."""
+    """Filters the timeline's tables cannot answer (a search, dates) keep its path through the claims.
+
+    (A list's count answers dates of whole months: test_whole_month_dates_... below.)
+    """
     from django.http import QueryDict
 
     from claims.filters import ClaimFilterSet
