@@ -11,7 +11,7 @@ from claims.facets import claim_facets
 from claims.filters import CLAIM_FILTERS, ClaimFilterSet, YesNoFilter, ranked_unless_too_many
 from claims.models import Claim
 from claims.tallies import speakers_with_claims
-from claims.timeline.tallied import ANSWERED, TallyFilter, total_claims, whole_months
+from claims.timeline.tallied import COUNT_ANSWERED, TallyFilter, total_claims, whole_months
 from tiktok_claims import readcache
 from tiktok_claims.paging import MAX_PAGED_ROWS
 from tiktok_claims.timelimits import OUT_OF_TIME, read_only_transaction, within
@@ -145,11 +145,9 @@ class ClaimListing:
         """
         if not self.filtering:
             tally_filter, months = TallyFilter(), (None, None)
-        else:
-            if not self.filterset.is_valid() or (months := whole_months(self.filterset)) is None:
-                return None
-            tally_filter = TallyFilter.from_filterset(self.filterset, ANSWERED | {"said_from", "said_to"})
-        if tally_filter is None:
+        elif not self.filterset.is_valid() or (months := whole_months(self.filterset)) is None:
+            return None
+        elif (tally_filter := TallyFilter.from_filterset(self.filterset, COUNT_ANSWERED)) is None:
             return None
         return readcache.get_or_compute(
             "count:tallied", (tally_filter, *months), lambda: total_claims(tally_filter, *months)

@@ -4,7 +4,8 @@ They answer the timeline unfiltered or filtered by side, speaker and claim type:
 always; the curves between bars when the rows are sides (the home page's strip) and no speaker
 or claim type is chosen, as the link table counts rebuttals per pair of (side, month) cells.
 Otherwise the curves come from the rebuttals as before (count_links). Other filters (a search,
-dates, topics, ...) keep the path through the claims.
+dates, topics, ...) keep the path through the claims; a list's count (total_claims) also
+answers dates of whole months.
 """
 
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ from sources.dates import period_end, period_start
 
 # The filters the tables answer; "ordering" and "page" do not change which claims are counted.
 ANSWERED = {"side", "speaker", "claim_type", "ordering", "page"}
+# A count (total_claims) also answers dates of whole months (whole_months); the timeline does not.
+COUNT_ANSWERED = ANSWERED | {"said_from", "said_to"}
 
 
 @dataclass(frozen=True)
@@ -137,8 +140,9 @@ def total_claims(tally_filter, start=None, end=None):
     if tally_filter.speakers:
         counts = SpeakerMonthTally.objects.filter(speaker_id__in=speakers.values("pk"))
     else:  # by side: a few hundred rows, not a quarter of a million at 1M claims
-        counts = SideMonthTally.objects.filter(side__in=tally_filter.sides) if tally_filter.sides else None
-        counts = SideMonthTally.objects.all() if counts is None else counts
+        counts = SideMonthTally.objects.all()
+        if tally_filter.sides:
+            counts = counts.filter(side__in=tally_filter.sides)
     in_months, in_years = Q(year_only=False), Q(year_only=True)
     if start is not None:
         in_months &= Q(month__gte=start)
