@@ -1,5 +1,6 @@
 """Template helpers for the research pages."""
 
+import html
 import json
 
 from django import template
@@ -67,7 +68,10 @@ def timeline_links_and_marks(layout):
 
     Written here rather than in the template: a counted timeline has thousands of marks, which
     Django's template engine took 200-300 ms to render at a million claims (this: about 10 ms).
+    Escaped by html.escape(), which Django's escape() calls: the same text without its lazy-string
+    wrapper, which was a third of the time for 2,500 marks.
     """
+    escape = html.escape
     parts = []
     for link in layout.links:
         many = " link-many" if link.count > 1 else ""

@@ -27,9 +27,12 @@ class TimeScale:
         unit = (right - left) / sum(weights)
         self.left, self.right = left, right
         self.spans = {}
+        # Each month's days, once: calendar.monthrange() per call was a third of x()'s cost.
+        self.days = {}
         x = left
         for month, weight in zip(self.months, weights, strict=True):
             self.spans[month] = (x, weight * unit, month in busy)
+            self.days[month] = calendar.monthrange(*month)[1]
             x += weight * unit
 
     @classmethod
@@ -48,10 +51,11 @@ class TimeScale:
 
     def x(self, day):
         """The x of the start of a day (a day past the last month maps to the right edge)."""
-        if (day.year, day.month) not in self.spans:
+        month = (day.year, day.month)
+        if month not in self.spans:
             return self.right if day > datetime.date(*self.months[-1], 1) else self.left
-        x, width, _ = self.spans[(day.year, day.month)]
-        return x + width * (day.day - 1) / calendar.monthrange(day.year, day.month)[1]
+        x, width, _ = self.spans[month]
+        return x + width * (day.day - 1) / self.days[month]
 
     def ticks(self):
         """A labelled line at each new year; a short label for each busy month wide enough to hold one."""
