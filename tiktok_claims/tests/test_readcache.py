@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connections, transaction
 from django.test import RequestFactory
 
 from claims.tests.factories import ClaimFactory, SpeakerFactory
@@ -333,3 +333,24 @@ def test_the_file_cache_stays_bounded_without_listing_its_files_on_every_set(tmp
     assert len(listings) == 21  # sets 1, 11, 21, ... 201
     assert 30 // 3 <= len(list(tmp_path.glob("*.djcache"))) <= 30 + 10
     assert files.get("key-204") == 204
+
+
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    reason="parallel workers are PostgreSQL's; SQLite runs each query on one thread",
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_background_count_leaves_the_other_cores_to_readers(settings):
+    """A job of the background thread runs its queries without parallel workers; requests keep them."""
+    settings.READ_CACHE_BACKGROUND = True
+
+    def parallel_workers():
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            return cursor.fetchone()[0]
+
+    seen = []
+    readcache.compute_later(lambda: seen.append(parallel_workers()))
+    readcache.wait_for_background()
+    assert seen == ["0"]
+    assert parallel_workers() != "0"
