@@ -5,6 +5,7 @@ from typing import NamedTuple
 from django.core.cache import cache
 from django.db import connections
 from django.db.models import QuerySet
+from django.forms import ModelChoiceField
 from django.utils.functional import cached_property
 
 from claims.facets import claim_facets
@@ -187,8 +188,10 @@ class ClaimListing:
             if cleaned in (None, "", [], ()) or (isinstance(cleaned, QuerySet) and not cleaned):
                 continue
             values = [value for value in filterset.data.getlist(name) if value != ""]
-            if isinstance(cleaned, QuerySet):  # model choices: name each by its row, no extra query
-                names = {item.slug: str(item) for item in cleaned}
+            if isinstance(filter_.field, ModelChoiceField):
+                # The chosen rows (a list), each named by itself: no query. Naming them from the
+                # field's choices read every article (83,000 at 1M claims: 2 s).
+                names = {row.slug: str(row) for row in cleaned}
             elif isinstance(cleaned, (list, tuple)):
                 names = {
                     str(value): str(label) for value, label in getattr(filter_.field, "choices", None) or []

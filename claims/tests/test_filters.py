@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from claims.facets import _cache_key
 from claims.filters import CLAIM_FILTERS, ClaimFilterSet
+from claims.listing import ClaimListing
 from claims.models import Claim
 from claims.tests.factories import ClaimFactory, QuoteFactory, RebuttalFactory, SpeakerFactory, TopicFactory
 from tiktok_claims.filter_forms import NUL_MESSAGE
@@ -163,3 +164,24 @@ def test_every_described_filter_is_in_the_filterset_chips_facets_and_schema(clie
     # The yes/no facets count beside their selects.
     assert re.search(r'name="is_rebutted">.*?Yes \(\d+\)', everything, re.S)
     assert re.search(r'name="rebuts">.*?Yes \(\d+\)', everything, re.S)
+
+
+def test_chips_name_the_chosen_rows_without_reading_the_others(debate, django_assert_num_queries):
+    """A chip for a speaker, topic, outlet or article is named from the chosen row, with no query:
+    naming it from the filter's choices read every row (83,000 articles at a million claims: 2 s)."""
+    listing = ClaimListing(
+        QueryDict(
+            "speaker=mike-pompeo&topic=data-access&outlet=reuters&article=pompeo-tiktok-feeds-data"
+            "&claim_type=allegation"
+        )
+    )
+    assert listing.valid
+    with django_assert_num_queries(0):
+        chips = listing.chips()
+    assert [(name, label) for name, _, _, label in chips] == [
+        ("speaker", "Mike Pompeo"),
+        ("outlet", "Reuters"),
+        ("article", str(debate.article)),
+        ("topic", "Data access"),
+        ("claim_type", "Allegation"),
+    ]
