@@ -216,7 +216,15 @@ class ClaimQuerySet(models.QuerySet):
             # whose said_on is its latest day and which starts at said_earliest (or is open).
             alternatives = [Q(said_on__lte=end) & alternative for alternative in alternatives]
             ranged &= Q(said_earliest__isnull=True) | Q(said_earliest__lte=end)
-        return self.filter(reduce(operator.or_, [*alternatives, ranged]))
+        overlapping = reduce(operator.or_, [*alternatives, ranged])
+        if start is not None and connections[self.db].vendor == "postgresql":
+            # Implied by every alternative: the one bound PostgreSQL's read of the date index in
+            # order can start at. Without it, a month's first page with no other filter read
+            # every claim from the first one (1M claims: 309,293 rows, 367 ms -> 0.5 ms). SQLite
+            # pages were already quick, and it took the bound over a speaker's index (a speaker's
+            # month counted in 14.5 ms instead of 0.3 at 100k).
+            overlapping &= Q(said_on__gte=period_start(start, "year"))
+        return self.filter(overlapping)
 
     def with_rebuttal_counts(self):
         """Annotate how many claims rebut each claim and how many it rebuts."""
