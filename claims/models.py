@@ -596,7 +596,15 @@ class SideLinkTally(models.Model):
 class RebuttedTally(models.Model):
     """Rebuttals received per claim."""
 
-    claim_id = models.BigIntegerField(primary_key=True)
+    # A link only for reading (the "Most rebutted" order joins it): the triggers write the rows,
+    # and a claim's row goes when the claim's last rebuttal does, so no constraint is declared.
+    claim = models.OneToOneField(
+        Claim,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="rebutted_tally",
+    )
     rebuttals = models.IntegerField()
 
     class Meta:

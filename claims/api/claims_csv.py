@@ -26,21 +26,11 @@ NO_LISTS = ((), (), (), ())
 _LISTS = f'SELECT lists FROM {TABLE} WHERE claim_id = "claims_claim"."id"'
 
 
-class KeptLists(RawSQL):
-    """A claim's kept lists: never a GROUP BY column (ordering by rebuttal counts groups the claims)."""
-
-    def __init__(self):
-        super().__init__(_LISTS, ())
-
-    def get_group_by_cols(self):
-        return []
-
-
 def claim_csv_rows(queryset, claim_page, chunk_size):
     """The CSV cells of the claims in queryset, in its order, streamed from one query."""
     rows = (
         queryset.prefetch_related(None)
-        .annotate(csv_lists=KeptLists())
+        .annotate(csv_lists=RawSQL(_LISTS, ()))
         .values_list(
             "id",
             "key",
