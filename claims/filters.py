@@ -336,7 +336,8 @@ class ClaimFilterSetMethods(django_filters.FilterSet):
         if value == "-rebutted_by":
             # The rebuttals each claim received, from their summary table (claims/tallies.py):
             # counting them per claim (two joins and a GROUP BY of every claim) took 6.3 s of
-            # SQL for the first page at 1M claims, the join 0.3 s.
+            # SQL for the first page at 1M claims, the join about 1 s, still too slow
+            # (docs/performance.md, "What is not done").
             queryset = queryset.alias(rebutted_by_count=Coalesce("rebutted_tally__rebuttals", 0))
         return queryset.order_by(*order_by)
 
