@@ -9,7 +9,14 @@ from django.forms import ModelChoiceField
 from django.utils.functional import cached_property
 
 from claims.facets import claim_facets
-from claims.filters import CLAIM_FILTERS, ClaimFilterSet, YesNoFilter, ranked_unless_too_many
+from claims.filters import (
+    CLAIM_FILTERS,
+    ClaimFilterSet,
+    YesNoFilter,
+    is_most_rebutted_first,
+    ranked_unless_too_many,
+    rebutted_first_within_pages,
+)
 from claims.models import Claim
 from claims.tallies import speakers_with_claims
 from claims.timeline.tallied import COUNT_ANSWERED, TallyFilter, total_claims, whole_months
@@ -88,13 +95,19 @@ class ClaimListing:
             claims = claims.filter(speaker_id__in=speakers) if speakers else claims.none()
         return claims
 
-    def ordered(self, claims=None, exact=True):
-        """(claims, count, unranked): ranked search results in time order past MAX_PAGED_ROWS matches.
+    def ordered(self, claims=None, exact=True, rows=None):
+        """(claims, count, unranked): the claims as the pages read them, by the rules for big lists.
 
-        count is the claims' count when the rule had to count them (cached), else None; without
+        Ranked search results in time order past MAX_PAGED_ROWS matches (ranked_unless_too_many);
+        "Most rebutted" read from the tally's index when its claims fill the pages
+        (rebutted_first_within_pages; rows: the last row of the page to be shown, when known).
+        count is the claims' count when a rule had to count them (cached), else None; without
         exact, counted only up to the cap (the page counts within its budget: count()).
         """
-        return ranked_unless_too_many(self.claims if claims is None else claims, exact=exact)
+        claims = self.claims if claims is None else claims
+        if is_most_rebutted_first(claims):
+            return rebutted_first_within_pages(claims, exact=exact, rows=rows)
+        return ranked_unless_too_many(claims, exact=exact)
 
     def _count_key(self):
         claims = self.claims.order_by()
@@ -157,6 +170,11 @@ class ClaimListing:
     def facets(self, listed_count, count=True):
         """The facet block (claims.facets.FacetBlock) for a valid listing of listed_count claims."""
         return claim_facets(self.filterset, listed_count, count=count)
+
+    @staticmethod
+    def last_row(page, page_size):
+        """The last row a page number (as given in the query string) shows; None when it is not a number."""
+        return int(page) * page_size if str(page).isdigit() else None
 
     @staticmethod
     def capped(count):

@@ -69,7 +69,8 @@ class ClaimListView(ListView):
             # Past the cap: this page says so and keeps the filters, to narrow the list with.
             self.past_last_page = True
             return self.get_paginator(queryset, page_size), None, queryset.none(), False
-        queryset, _, self.unranked = self.listing.ordered(queryset, exact=False)
+        rows = self.listing.last_row(page or 1, page_size)
+        queryset, _, self.unranked = self.listing.ordered(queryset, exact=False, rows=rows)
         return super().paginate_queryset(queryset, page_size)
 
     def get_paginator(self, queryset, per_page, **kwargs):

@@ -10,6 +10,9 @@ from tiktok_claims import readcache
 # walks every row it skips (page 18,000 of a million claims cost 10x page 1). Whole lists are
 # the CSV export's job.
 MAX_PAGED_ROWS = 10_000
+# The most rows a page holds (the API's page_size); so the last page a list offers ends before
+# row MAX_PAGED_ROWS + MAX_PAGE_SIZE.
+MAX_PAGE_SIZE = 200
 
 # An id longer than this overflows a 64-bit integer column (SQLite raises OverflowError).
 ID_PATTERN = r"[0-9]{1,18}"

@@ -137,7 +137,8 @@ class ClaimViewSet(CitationFormatsMixin, ApiViewMixin, viewsets.ModelViewSet):
         listing = ClaimListing(request.query_params, self.filterset_class)
         if not listing.valid:
             raise translate_validation(listing.errors)  # as the filter backend answers: 400 per parameter
-        claims, count, _ = listing.ordered(listing.claims.values(*CLAIM_FIELDS))
+        rows = listing.last_row(request.query_params.get("page", 1), self.paginator.get_page_size(request))
+        claims, count, _ = listing.ordered(listing.claims.values(*CLAIM_FIELDS), rows=rows)
         if count is None:
             count = listing.tallied_count()
         page = self.paginator.paginate_queryset(claims, request, view=self, count=count)

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims import facets, filters, listing
@@ -101,6 +102,45 @@ def test_every_filter_and_sort_changes_the_list(client, debate, query, expected)
     response = client.get(f"{CLAIMS}?{query}")
     assert response.status_code == 200
     assert summaries(response) == [getattr(debate, name).summary for name in expected]
+
+
+def test_most_rebutted_pages_filled_by_rebutted_claims_are_read_from_the_tally(client, db):
+    """The "Most rebutted" rows a page shows are those of the whole order (most rebuttals, then
+    date and id; then the claims never rebutted, by date), read from the tally's index while the
+    rebutted claims fill the page, from the whole order once they run out: on the page and in
+    the API, on both sides of that point."""
+    answers = ClaimFactory.create_batch(3, said_on=datetime.date(2019, 1, 1))
+    claims = [ClaimFactory(said_on=datetime.date(2020, 1, 1 + number % 4)) for number in range(30)]
+    received = {}
+    for number, claim in enumerate(claims[:27]):
+        received[claim.pk] = 1 + number % 3
+        for answer in answers[: received[claim.pk]]:
+            RebuttalFactory(rebutting_claim=answer, rebutted_claim=claim)
+    everything = sorted(
+        answers + claims, key=lambda claim: (-received.get(claim.pk, 0), claim.said_on, claim.pk)
+    )
+    expected = [claim.summary for claim in everything]
+
+    def read(url, data):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, data)
+        tally_order = 'ORDER BY "claims_tally_rebutted"."rebuttals" DESC'
+        from_tally = any(tally_order in query["sql"] for query in queries)
+        return response, from_tally
+
+    # 25 claims a page: page 1 is filled by the 27 rebutted claims; page 2 is not.
+    page, from_tally = read(CLAIMS, {"ordering": "-rebutted_by"})
+    assert summaries(page) == expected[:25] and from_tally
+    page, from_tally = read(CLAIMS, {"ordering": "-rebutted_by", "page": 2})
+    assert summaries(page) == expected[25:] and not from_tally
+    for number, tally in ((1, True), (2, True), (3, False), (4, False)):
+        response, from_tally = read(
+            "/api/claims/", {"ordering": "-rebutted_by", "page_size": 10, "page": number, "format": "json"}
+        )
+        data = response.json()
+        assert data["count"] == 33
+        assert [claim["summary"] for claim in data["results"]] == expected[(number - 1) * 10 : number * 10]
+        assert from_tally is tally
 
 
 def test_facets_count_claims_for_each_value(client, debate):
@@ -940,12 +980,13 @@ def test_list_pages_keep_their_query_budget_as_rows_grow(client, django_assert_m
     # (its time limit), which adds a SAVEPOINT and a RELEASE per count and three around them.
     claims_budget = 18 if connection.vendor == "sqlite" else 42
     pinned(django_assert_max_num_queries, client, CLAIMS, claims_budget)
-    # + the ids of the side's speakers with claims (claims.listing: once per corpus version)
+    # + the ids of the side's speakers with claims (claims.listing: once per corpus version),
+    # + whether rebutted claims fill the page ("Most rebutted": filters.rebutted_first_within_pages)
     pinned(
         django_assert_max_num_queries,
         client,
         f"{CLAIMS}?q=data&side=us_government&ordering=-rebutted_by",
-        claims_budget + 1,
+        claims_budget + 2,
     )
     every_model_filter = f"{CLAIMS}?speaker=pompeo&topic=data&article=story&outlet=wire"
     assert summaries(
@@ -1039,8 +1080,6 @@ def test_server_error_page_is_the_styled_one(rf):
 
 def test_search_results_are_ranked_on_postgresql_and_chronological_on_sqlite(client, db):
     """PostgreSQL lists the best match first; SQLite's word match keeps time order."""
-    from django.db import connection
-
     once = ClaimFactory(summary="The app sends data home.", said_on=datetime.date(2020, 1, 1))
     often = ClaimFactory(
         summary="Data, data and more data: the data question.", said_on=datetime.date(2021, 1, 1)

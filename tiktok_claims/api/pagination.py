@@ -12,9 +12,13 @@ from rest_framework import exceptions, pagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from tiktok_claims.paging import ID_PATTERN, MAX_PAGED_ROWS, CountCachingPaginator, cached_count
-
-MAX_PAGE_SIZE = 200
+from tiktok_claims.paging import (
+    ID_PATTERN,
+    MAX_PAGE_SIZE,
+    MAX_PAGED_ROWS,
+    CountCachingPaginator,
+    cached_count,
+)
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
