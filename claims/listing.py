@@ -21,7 +21,7 @@ from claims.models import Claim
 from claims.tallies import speakers_with_claims
 from claims.timeline.tallied import COUNT_ANSWERED, TallyFilter, total_claims, whole_months
 from tiktok_claims import readcache
-from tiktok_claims.paging import MAX_PAGED_ROWS
+from tiktok_claims.paging import MAX_PAGE_SIZE, MAX_PAGED_ROWS, whole_number
 from tiktok_claims.timelimits import OUT_OF_TIME, read_only_transaction, within
 
 # The listed claims' count has this long while the reader waits (a filtered list of 43,797 claims
@@ -173,8 +173,10 @@ class ClaimListing:
 
     @staticmethod
     def last_row(page, page_size):
-        """The last row a page number (as given in the query string) shows; None when it is not a number."""
-        return int(page) * page_size if str(page).isdigit() else None
+        """The last row a page (its number as the query string gives it) shows, at most the last row
+        any page may show; None when it is not a page number (the paginator answers those)."""
+        number = whole_number(page)
+        return None if number is None else min(number * page_size, MAX_PAGED_ROWS + MAX_PAGE_SIZE)
 
     @staticmethod
     def capped(count):

@@ -597,7 +597,7 @@ class RebuttedTally(models.Model):
     """Rebuttals received per claim."""
 
     # A link only for reading (the "Most rebutted" order joins it): the triggers write the rows,
-    # and a claim's row goes when the claim's last rebuttal does, so no constraint is declared.
+    # which stay (at 0) when a claim's last rebuttal goes, so no constraint is declared.
     claim = models.OneToOneField(
         Claim,
         primary_key=True,

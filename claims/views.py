@@ -20,7 +20,7 @@ from claims.timeline import queries as timeline_queries
 from claims.wordings import side_by_side
 from sources.models import Article, Outlet
 from tiktok_claims import readcache
-from tiktok_claims.paging import MAX_PAGED_ROWS, CountCachingPaginator
+from tiktok_claims.paging import MAX_PAGED_ROWS, CountCachingPaginator, whole_number
 
 SPEAKER_COUNTS_KEY = "speaker-claim-counts"
 
@@ -65,7 +65,8 @@ class ClaimListView(ListView):
 
     def paginate_queryset(self, queryset, page_size):
         page = self.request.GET.get(self.page_kwarg) or ""
-        if page.isdigit() and (int(page) - 1) * page_size >= MAX_PAGED_ROWS:
+        number = whole_number(page)
+        if number is not None and (number - 1) * page_size >= MAX_PAGED_ROWS:
             # Past the cap: this page says so and keeps the filters, to narrow the list with.
             self.past_last_page = True
             return self.get_paginator(queryset, page_size), None, queryset.none(), False

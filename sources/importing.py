@@ -16,6 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from trafilatura.utils import decode_file
 
+from tiktok_claims.paging import whole_number
+
 HTML_CONTENT_TYPES = {"text/html", "application/xhtml+xml"}
 MAX_REDIRECTS = 3
 READ_CHUNK_BYTES = 64 * 1024
@@ -157,9 +159,9 @@ def read_page(response, url, deadline, timeout):
         content_type, charset = parse_content_type(response.headers.get("Content-Type"))
         if content_type not in HTML_CONTENT_TYPES:
             raise ImportRefused(f"Not HTML: the server sent {content_type}.")
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise ImportRefused(f"Too big: the page is {int(declared):,} bytes, the limit is {limit:,}.")
+        declared = whole_number(response.headers.get("Content-Length", ""), digits=18)
+        if declared is not None and declared > limit:
+            raise ImportRefused(f"Too big: the page is {declared:,} bytes, the limit is {limit:,}.")
         chunks, size = [], 0
         while chunk := response.read(READ_CHUNK_BYTES):
             size += len(chunk)

@@ -1,5 +1,7 @@
 """Paging shared by the pages and the API: counts cached per corpus version, pages capped."""
 
+import re
+
 from django.core.paginator import InvalidPage
 from django.core.paginator import Paginator as DjangoPaginator
 from django.utils.functional import cached_property
@@ -16,6 +18,15 @@ MAX_PAGE_SIZE = 200
 
 # An id longer than this overflows a 64-bit integer column (SQLite raises OverflowError).
 ID_PATTERN = r"[0-9]{1,18}"
+
+
+def whole_number(value, digits=9):
+    """value (text from a request) as an int when it is 1 to `digits` ASCII digits, else None.
+
+    Not str.isdigit(): it takes "²", which int() refuses (a 500 where a 400 belongs), and
+    any length.
+    """
+    return int(value) if re.fullmatch(rf"[0-9]{{1,{digits}}}", str(value)) else None
 
 
 def cached_count(queryset):
@@ -43,7 +54,8 @@ class CountCachingPaginator(DjangoPaginator):
         return min(super().num_pages, -(-MAX_PAGED_ROWS // self.per_page))
 
     def validate_number(self, number):
-        if str(number).isdigit() and (int(number) - 1) * self.per_page >= MAX_PAGED_ROWS:
+        page = whole_number(number)
+        if page is not None and (page - 1) * self.per_page >= MAX_PAGED_ROWS:
             raise InvalidPage(
                 f"pages stop at row {MAX_PAGED_ROWS:,}; narrow the filters, or ask for format=csv."
             )

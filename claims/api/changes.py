@@ -28,6 +28,7 @@ from claims.models import Claim, Quote, Rebuttal, Speaker, Topic
 from sources.models import Article, Outlet
 from tiktok_claims.api.pagination import MAX_PAGE_SIZE
 from tiktok_claims.api.renderers import JSONRenderer
+from tiktok_claims.paging import whole_number
 
 DEFAULT_PAGE_SIZE = MAX_PAGE_SIZE
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
@@ -90,9 +91,10 @@ def page_size(request):
     value = request.query_params.get("page_size")
     if value is None:
         return DEFAULT_PAGE_SIZE
-    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE_SIZE:
+    number = whole_number(value)
+    if number is None or not 1 <= number <= MAX_PAGE_SIZE:
         raise exceptions.ValidationError({"page_size": [f"A whole number from 1 to {MAX_PAGE_SIZE}."]})
-    return int(value)
+    return number
 
 
 def changes_after(cursor, until, limit):

@@ -370,6 +370,9 @@ def test_csv_errors_stay_json(client):
         ({"page_size": "9" * 40}, "page_size"),
         ({"page": "two"}, "page"),
         ({"page": "99"}, "page"),
+        ({"page": "²"}, "page"),  # a digit to str.isdigit(), not to int()
+        ({"page": "9" * 23, "ordering": "-rebutted_by"}, "page"),
+        ({"page_size": "²"}, "page_size"),
         ({"format": "xml"}, "format"),
         ({"format": "xml", "page": "2"}, "format"),
         ({"after": "yesterday"}, "after"),

@@ -108,6 +108,13 @@ def settled_at_once(settings):
     settings.CHANGES_SETTLE_SECONDS = 0
 
 
+def test_a_page_size_that_is_not_a_whole_number_is_a_400(client, db):
+    """0, too many, a word or a digit int() refuses: a 400 naming page_size, never a 500."""
+    for value in ("0", "201", "ten", "²"):
+        response = client.get("/api/changes/", {"page_size": value})
+        assert response.status_code == 400 and "page_size" in response.json(), value
+
+
 def follow(client, url="/api/changes/?page_size=3"):
     """Every change from the start, following `next` until a page is empty; the last `next` kept."""
     changes, last = [], url

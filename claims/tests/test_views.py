@@ -211,7 +211,7 @@ def test_bad_filter_values_give_a_message_not_an_error(client, debate, query, pa
     assert summaries(response) == []
 
 
-@pytest.mark.parametrize("page", ["99", "0", "garbage", "%00"])
+@pytest.mark.parametrize("page", ["99", "0", "garbage", "%00", "%C2%B2", "9" * 23])
 def test_page_out_of_range_is_a_styled_404(client, debate, page):
     """?page=99 is not a page of results: 404 with the site's own page."""
     response = client.get(f"{CLAIMS}?page={page}")

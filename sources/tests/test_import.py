@@ -40,6 +40,7 @@ class PageHandler(http.server.BaseHTTPRequestHandler):
             "/article.html": (PAGE_BYTES, "text/html; charset=utf-8"),
             "/slow.html": (PAGE_BYTES, "text/html"),
             "/huge.html": (b"<p>" + b"words " * 400_000 + b"</p>", "text/html"),
+            "/huge-odd-length.html": (b"<p>" + b"words " * 400_000 + b"</p>", "text/html"),
             "/data.json": (b'{"text": "not a page"}', "application/json"),
             "/empty.html": (
                 b"<html><head><title>App</title></head><body><script>app()</script></body></html>",
@@ -51,7 +52,9 @@ class PageHandler(http.server.BaseHTTPRequestHandler):
             return
         self.send_response(200)
         self.send_header("Content-Type", content_type)
-        if self.path != "/huge.html":  # the huge page does not say its size: the reader must count
+        if self.path == "/huge-odd-length.html":  # a size str.isdigit() takes and int() refuses
+            self.send_header("Content-Length", "\N{SUPERSCRIPT TWO}")
+        elif self.path != "/huge.html":  # the huge page does not say its size: the reader must count
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         try:
@@ -140,6 +143,7 @@ def test_command_still_imports_a_plain_text_file(tmp_path):
     [
         ("/slow.html", "Timed out"),
         ("/huge.html", "Too big"),
+        ("/huge-odd-length.html", "Too big"),
         ("/data.json", "Not HTML: the server sent application/json"),
         ("/missing.html", "answered 404"),
     ],
