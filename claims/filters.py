@@ -365,23 +365,22 @@ def is_most_rebutted_first(claims):
     return "rebutted_by_count" in claims.query.annotations
 
 
-def rebutted_first_within_pages(claims, exact=True, rows=None):
-    """(claims, count, False): "Most rebutted" pages read from the tally's index when they can.
+def rebutted_first_within_pages(claims, rows=None):
+    """(claims, switched): "Most rebutted" pages read from the tally's index when they can.
 
     The order puts the claims with rebuttals first (most first, then by date), then the others
     by date; ordering every claim by its joined count took about 1 s at 1M claims. When the
     rebutted claims alone fill the rows asked for (rows: up to the last row of the page shown;
     by default every row the pages offer, which stop at MAX_PAGED_ROWS), those rows are the
     first rebutted claims, read in order from the tally's index: the same rows as the whole
-    order, page 1 in milliseconds. count is the whole list's (exact, for the API), or None
-    without exact or when the order is kept as it is.
+    order, page 1 in milliseconds. switched: whether they are (a count of the claims returned
+    is then not the list's).
     """
     rebutted = claims.filter(rebutted_tally__rebuttals__gt=0)
     enough = rows or MAX_PAGED_ROWS + MAX_PAGE_SIZE
     if rebutted.order_by().values("pk")[:enough].count() < enough:
-        return claims, None, False
-    count = cached_count(claims) if exact else None
-    return rebutted.order_by("-rebutted_tally__rebuttals", "said_on", "pk"), count, False
+        return claims, False
+    return rebutted.order_by("-rebutted_tally__rebuttals", "said_on", "pk"), True
 
 
 def ranked_unless_too_many(claims, exact=True):

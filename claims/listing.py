@@ -21,7 +21,7 @@ from claims.models import Claim
 from claims.tallies import speakers_with_claims
 from claims.timeline.tallied import COUNT_ANSWERED, TallyFilter, total_claims, whole_months
 from tiktok_claims import readcache
-from tiktok_claims.paging import MAX_PAGE_SIZE, MAX_PAGED_ROWS, whole_number
+from tiktok_claims.paging import MAX_PAGE_SIZE, MAX_PAGED_ROWS, cached_count, whole_number
 from tiktok_claims.timelimits import OUT_OF_TIME, read_only_transaction, within
 
 # The listed claims' count has this long while the reader waits (a filtered list of 43,797 claims
@@ -106,7 +106,12 @@ class ClaimListing:
         """
         claims = self.claims if claims is None else claims
         if is_most_rebutted_first(claims):
-            return rebutted_first_within_pages(claims, exact=exact, rows=rows)
+            pages, switched = rebutted_first_within_pages(claims, rows=rows)
+            count = None
+            if switched and exact:  # the list's count, which the pages' claims are not
+                count = self.tallied_count()
+                count = cached_count(claims) if count is None else count
+            return pages, count, False
         return ranked_unless_too_many(claims, exact=exact)
 
     def _count_key(self):
