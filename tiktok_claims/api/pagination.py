@@ -18,6 +18,7 @@ from tiktok_claims.paging import (
     MAX_PAGED_ROWS,
     CountCachingPaginator,
     cached_count,
+    whole_number,
 )
 
 
@@ -34,15 +35,16 @@ class PageNumberPagination(pagination.PageNumberPagination):
         value = request.query_params.get(self.page_size_query_param)
         if value is None or value == "":
             return self.page_size
-        if not re.fullmatch(r"[0-9]{1,9}", value) or not 1 <= int(value) <= self.max_page_size:
+        size = whole_number(value)
+        if size is None or not 1 <= size <= self.max_page_size:
             raise exceptions.ValidationError(
                 {self.page_size_query_param: [f"Enter a whole number from 1 to {self.max_page_size}."]}
             )
-        return int(value)
+        return size
 
     def get_page_number(self, request, paginator):
         value = request.query_params.get(self.page_query_param) or "1"
-        if value != "last" and not re.fullmatch(r"[0-9]{1,9}", value):
+        if value != "last" and whole_number(value) is None:
             raise exceptions.ValidationError({self.page_query_param: ["Enter a page number (1, 2, ...)."]})
         return value
 
