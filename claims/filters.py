@@ -23,7 +23,7 @@ from claims.models import (
 )
 from sources.dates import PartialDate
 from sources.models import Article, Outlet
-from tiktok_claims.filter_forms import FilterForm
+from tiktok_claims.filter_forms import FilterForm, FilterSet
 from tiktok_claims.paging import MAX_PAGE_SIZE, MAX_PAGED_ROWS, cached_count
 
 
@@ -266,7 +266,7 @@ for claim_filter in CLAIM_FILTERS:
         extend_schema_field(schema)(claim_filter.filter)
 
 
-class ClaimFilterSetMethods(django_filters.FilterSet):
+class ClaimFilterSetMethods(FilterSet):
     """How the method filters of CLAIM_FILTERS filter; ClaimFilterSet declares the filters."""
 
     ORDERINGS = ORDERINGS

@@ -14,7 +14,7 @@ from tiktok_claims.api.links import WebUrlField, web_url
 from tiktok_claims.api.negotiation import FORMAT_PARAMETER
 from tiktok_claims.api.validation import ModelCleanMixin
 from tiktok_claims.api.views import ApiViewMixin
-from tiktok_claims.filter_forms import FilterForm
+from tiktok_claims.filter_forms import FilterForm, FilterSet
 
 
 class OutletSerializer(ModelCleanMixin, serializers.ModelSerializer):
@@ -85,7 +85,7 @@ class ArticleSerializer(ModelCleanMixin, serializers.ModelSerializer):
         return replace_query_param(url, "article", article.slug)
 
 
-class OutletFilterSet(django_filters.FilterSet):
+class OutletFilterSet(FilterSet):
     search = django_filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=200)
     ordering = django_filters.OrderingFilter(fields=["name", "slug"])
 
@@ -95,7 +95,7 @@ class OutletFilterSet(django_filters.FilterSet):
         form = FilterForm
 
 
-class ArticleFilterSet(django_filters.FilterSet):
+class ArticleFilterSet(FilterSet):
     outlet = extend_schema_field(OpenApiTypes.STR)(
         django_filters.ModelMultipleChoiceFilter(
             field_name="outlet__slug",

@@ -19,7 +19,7 @@ from claims.models import (
     Topic,
 )
 from sources.models import Article
-from tiktok_claims.filter_forms import FilterForm
+from tiktok_claims.filter_forms import FilterForm, FilterSet
 from tiktok_claims.paging import ID_PATTERN
 
 
@@ -77,7 +77,7 @@ class ApiFilterForm(FilterForm):
                 )
 
 
-class TopicFilterSet(django_filters.FilterSet):
+class TopicFilterSet(FilterSet):
     search = django_filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=200)
     ordering = django_filters.OrderingFilter(fields=["name", "slug"])
 
@@ -87,7 +87,7 @@ class TopicFilterSet(django_filters.FilterSet):
         form = FilterForm
 
 
-class SpeakerFilterSet(django_filters.FilterSet):
+class SpeakerFilterSet(FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=SpeakerKind.choices)
     side = django_filters.MultipleChoiceFilter(choices=Side.choices)
     search = django_filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=200)
@@ -116,7 +116,7 @@ class ClaimApiFilterSet(ClaimFilterSet):
         return self.filters["ordering"].filter(queryset, self.form.cleaned_data.get("ordering"))
 
 
-class QuoteFilterSet(django_filters.FilterSet):
+class QuoteFilterSet(FilterSet):
     article = django_filters.ModelChoiceFilter(to_field_name="slug", queryset=Article.objects.all())
     claim = IdChoiceFilter(queryset=Claim.objects.all())
     mode = django_filters.ChoiceFilter(choices=QuoteMode.choices)
@@ -129,7 +129,7 @@ class QuoteFilterSet(django_filters.FilterSet):
         form = ApiFilterForm
 
 
-class RebuttalFilterSet(django_filters.FilterSet):
+class RebuttalFilterSet(FilterSet):
     relation = django_filters.MultipleChoiceFilter(choices=RebuttalRelation.choices)
     claim = extend_schema_field(OpenApiTypes.INT)(
         IdChoiceFilter(queryset=Claim.objects.all(), method="filter_claim", label="Either claim (id)")

@@ -2,16 +2,18 @@ import datetime
 import json
 import re
 
+import django_filters
 import pytest
 from django.http import QueryDict
 from django.urls import reverse
 
+from claims.api.filters import ClaimApiFilterSet
 from claims.facets import _cache_key
 from claims.filters import CLAIM_FILTERS, ClaimFilterSet
 from claims.listing import ClaimListing
-from claims.models import Claim
+from claims.models import Claim, Speaker
 from claims.tests.factories import ClaimFactory, QuoteFactory, RebuttalFactory, SpeakerFactory, TopicFactory
-from tiktok_claims.filter_forms import NUL_MESSAGE
+from tiktok_claims.filter_forms import NUL_MESSAGE, FilterSet
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +187,25 @@ def test_chips_name_the_chosen_rows_without_reading_the_others(debate, django_as
         ("topic", "Data access"),
         ("claim_type", "Allegation"),
     ]
+
+
+def test_a_filter_form_class_is_built_once_and_each_request_gets_its_own_fields():
+    """The form class is kept per FilterSet class (not rebuilt per request); its forms share no field,
+    a subclass keeps its own, and a filter whose queryset depends on the request gets one per request."""
+    first, second = ClaimFilterSet(QueryDict("speaker=a")), ClaimFilterSet(QueryDict("speaker=b"))
+    assert type(first.form) is type(second.form)
+    first.form.fields["speaker"].label = "Changed in one request"
+    assert second.form.fields["speaker"].label == "Speaker"
+    assert ClaimFilterSet(QueryDict("")).form.fields["speaker"].label == "Speaker"
+    # The API's FilterSet subclasses the page's with another form: not the page's class.
+    api_form = ClaimApiFilterSet(QueryDict("speaker=a")).form
+    assert type(api_form) is not type(first.form) and api_form.fields["speaker"].widget.input_type == "text"
+
+    class PerRequest(FilterSet):
+        speaker = django_filters.ModelChoiceFilter(queryset=lambda request: Speaker.objects.all())
+
+        class Meta:
+            model = Claim
+            fields = []
+
+    assert type(PerRequest(QueryDict("")).form) is not type(PerRequest(QueryDict("")).form)
