@@ -557,6 +557,28 @@ class SideMonthTally(models.Model):
         return f"{self.claims} claims, {self.side}, {self.claim_type}, {self.month}"
 
 
+class TopicMonthTally(models.Model):
+    """Claims per topic, side (of the speaker), claim type and month (a topic's count, in all or by side)."""
+
+    topic_id = models.BigIntegerField()
+    side = models.CharField(max_length=20)
+    claim_type = models.CharField(max_length=20)
+    month = models.DateField()
+    year_only = models.BooleanField()
+    claims = models.IntegerField()
+
+    class Meta:
+        db_table = "claims_tally_topics"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["topic_id", "side", "claim_type", "month", "year_only"], name="tally_topics_key"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.claims} claims on topic {self.topic_id}, {self.side}, {self.claim_type}, {self.month}"
+
+
 class SideLinkTally(models.Model):
     """Rebuttals from the claims of one (side, month) cell to those of another, per relation and in all."""
 

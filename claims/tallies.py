@@ -13,6 +13,8 @@ readers skip rows of 0.
 - claims_tally_sides: claims per (side, claim type, month, dated only to the year)
 - claims_tally_links: rebuttals per pair of (side, month, year-only) cells, per relation and in all
 - claims_tally_rebutted: rebuttals received per claim
+- claims_tally_topics: claims per (topic, side, claim type, month, dated only to the year), from each
+  claim's topic links (migration 0013, with its own triggers on the links, claims and speakers)
 """
 
 from django.db import connection as default_connection
@@ -38,7 +40,10 @@ TABLES = (
     "claims_tally_sides",
     "claims_tally_links",
     "claims_tally_rebutted",
+    "claims_tally_topics",
 )
+TOPIC_TABLE = "claims_tally_topics"
+TOPIC_KEY = ("topic_id", "side", "claim_type", "month", "year_only")
 
 
 def month_of(vendor, expression):
@@ -172,6 +177,39 @@ def rebutted_statements(source, sign):
     ]
 
 
+def topic_selects(vendor, links, claims="claims_claim c", speakers="claims_speaker s"):
+    """(table, key, value expressions, FROM/GROUP BY clause) of the topic tally.
+
+    links: SQL naming topic links as l with claim_id and topic_id; claims and speakers: where each
+    link's claim (c) and its speaker (s) are read, the tables or a trigger's OLD row. A link
+    whose claim is gone counts nothing (the claim's delete trigger subtracted it).
+    """
+    key = [
+        "l.topic_id",
+        "s.side",
+        "c.claim_type",
+        month_of(vendor, "c.said_on"),
+        year_only("c.said_on_precision"),
+    ]
+    return [
+        (
+            TOPIC_TABLE,
+            TOPIC_KEY,
+            key,
+            f"FROM {links} JOIN {claims} ON c.id = l.claim_id JOIN {speakers} ON s.id = c.speaker_id "
+            f"WHERE true GROUP BY {', '.join(key)}",
+        )
+    ]
+
+
+def topic_statements(vendor, links, sign, claims="claims_claim c", speakers="claims_speaker s"):
+    """Add (sign 1) or subtract (sign -1) the topic links of links from the topic tally."""
+    return [
+        _upsert(table, key, [*values, f"{sign} * COUNT(*)"], select, ["claims"])
+        for table, key, values, select in topic_selects(vendor, links, claims, speakers)
+    ]
+
+
 def row_source(row, columns, names=None):
     """A one-row source from a trigger's NEW or OLD row."""
     names = names or columns
@@ -211,6 +249,15 @@ def rebuttals_of_speaker(row):
     return f"{REBUTTAL_COLUMNS} WHERE rebutting_claim_id IN {claims} OR rebutted_claim_id IN {claims}) r"
 
 
+def link_row(row):
+    return row_source(row, ("claim_id", "topic_id")) + " l"
+
+
+def links_of_claim(row):
+    return f"(SELECT claim_id, topic_id FROM claims_claim_topics WHERE claim_id = {row}.id) l"
+
+
+ALL_LINKS = "claims_claim_topics l"
 ALL_CLAIMS = "claims_claim c"
 ALL_REBUTTALS = (
     "(SELECT rebutting_claim_id AS rebutting, rebutted_claim_id AS rebutted, relation FROM claims_rebuttal) r"
@@ -272,11 +319,43 @@ def trigger_bodies(vendor):
     }
 
 
+def topic_trigger_bodies(vendor):
+    """{(table, event): statements} for the topic tally's triggers (migration 0013).
+
+    A claim's topic links are written after the claim and removed before it, but within a
+    transaction (the foreign keys are checked at its end) the claim may go first: its delete
+    subtracts the links it still has, and theirs then find no claim and subtract nothing.
+    """
+    old_claim = row_source("OLD", ("id", *CLAIM_COLUMNS)) + " c"
+    new_claim = row_source("NEW", ("id", *CLAIM_COLUMNS)) + " c"
+    speaker_claims = "claims_claim c"
+    return {
+        ("claims_claim_topics", "INSERT"): topic_statements(vendor, link_row("NEW"), 1),
+        ("claims_claim_topics", "DELETE"): topic_statements(vendor, link_row("OLD"), -1),
+        ("claims_claim_topics", "UPDATE"): [
+            *topic_statements(vendor, link_row("OLD"), -1),
+            *topic_statements(vendor, link_row("NEW"), 1),
+        ],
+        ("claims_claim", "DELETE"): topic_statements(vendor, links_of_claim("OLD"), -1, claims=old_claim),
+        ("claims_claim", "UPDATE"): [
+            *topic_statements(vendor, links_of_claim("NEW"), -1, claims=old_claim),
+            *topic_statements(vendor, links_of_claim("NEW"), 1, claims=new_claim),
+        ],
+        ("claims_speaker", "UPDATE"): [
+            *topic_statements(
+                vendor, ALL_LINKS, -1, speaker_claims, row_source("OLD", ("id", "side")) + " s"
+            ),
+            *topic_statements(vendor, ALL_LINKS, 1, speaker_claims, row_source("NEW", ("id", "side")) + " s"),
+        ],
+    }
+
+
 # Which columns move a row's counts, per table: an UPDATE changing none of them fires nothing.
 WATCHED = {
     "claims_claim": CLAIM_COLUMNS,
     "claims_rebuttal": ("rebutting_claim_id", "rebutted_claim_id", "relation"),
     "claims_speaker": ("side",),
+    "claims_claim_topics": ("claim_id", "topic_id"),
 }
 
 
@@ -295,17 +374,37 @@ def drop_triggers(schema_editor):
         row_triggers.drop(schema_editor, _name(table, event), table)
 
 
-def rebuild(connection=None):
-    """Empty the tallies and count them again from the claims and rebuttals: one transaction."""
+def _topic_name(table, event):
+    return f"{table}_topic_tally_{event.lower()}"
+
+
+def create_topic_triggers(schema_editor):
+    for (table, event), statements in topic_trigger_bodies(schema_editor.connection.vendor).items():
+        watched = WATCHED[table] if event == "UPDATE" else ()
+        row_triggers.create(schema_editor, _topic_name(table, event), table, event, statements, watched)
+
+
+def drop_topic_triggers(schema_editor):
+    for table, event in topic_trigger_bodies(schema_editor.connection.vendor):
+        row_triggers.drop(schema_editor, _topic_name(table, event), table)
+
+
+def rebuild(connection=None, topics=True):
+    """Empty the tallies and count them again from the claims and rebuttals: one transaction.
+
+    topics False leaves out the topic tally (migration 0006 runs before its table exists).
+    """
     connection = connection or default_connection
     vendor = connection.vendor
+    tables = TABLES if topics else [table for table in TABLES if table != TOPIC_TABLE]
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        for table in TABLES:
+        for table in tables:
             cursor.execute(f"DELETE FROM {table}")
         for statement in [
             *claim_statements(vendor, ALL_CLAIMS, 1),
             *link_statements(vendor, ALL_REBUTTALS, 1),
             *rebutted_statements(ALL_REBUTTALS, 1),
+            *(topic_statements(vendor, ALL_LINKS, 1) if topics else []),
         ]:
             cursor.execute(statement)
 
@@ -321,6 +420,10 @@ def differences(connection=None):
     recounts += [
         (table, key, values + counts, select)
         for table, key, values, counts, select in link_selects(vendor, ALL_REBUTTALS)
+    ]
+    recounts += [
+        (table, key, values + ["COUNT(*)"], select)
+        for table, key, values, select in topic_selects(vendor, ALL_LINKS)
     ]
     recounts.append(
         (

@@ -18,9 +18,10 @@ from claims.models import (
     Side,
     SpeakerMonthTally,
     SpeakerTally,
+    TopicMonthTally,
 )
 from claims.tests.admin_pages import form_data
-from claims.tests.factories import ClaimFactory, RebuttalFactory, SpeakerFactory
+from claims.tests.factories import ClaimFactory, RebuttalFactory, SpeakerFactory, TopicFactory
 from claims.tests.test_api import token_client, user_with
 from sources.dates import PartialDate
 
@@ -105,6 +106,74 @@ def test_deletes_and_bulk_writes_keep_the_tallies_exact(debate):
     assert_exact()
     assert RebuttedTally.objects.get(claim_id=allegation.pk).rebuttals == 0
     assert claims_of(government) == 2
+
+
+def on_topic(topic, **filters):
+    """The topic tally's count for one topic (and filters of its key)."""
+    return sum(TopicMonthTally.objects.filter(topic_id=topic.pk, **filters).values_list("claims", flat=True))
+
+
+@pytest.fixture
+def topical(debate):
+    """The debate's claims on two topics: the allegation and the denial on one, all three on the other."""
+    government, company, allegation, yearly, denial = debate
+    storage, access = TopicFactory(), TopicFactory()
+    allegation.topics.add(storage, access)
+    denial.topics.add(storage, access)
+    yearly.topics.add(access)
+    return debate, storage, access
+
+
+def test_topic_links_are_counted_by_topic_side_type_and_month(topical):
+    """Adding, removing and setting a claim's topics, as the admin and the API do (m2m writes)."""
+    (government, company, allegation, yearly, denial), storage, access = topical
+    assert on_topic(storage) == 2 and on_topic(access) == 3
+    assert on_topic(storage, side=Side.US_GOVERNMENT) == 1
+    assert on_topic(access, year_only=True) == 1
+    assert_exact()
+    allegation.topics.remove(storage)
+    yearly.topics.set([storage])
+    assert on_topic(storage) == 2 and on_topic(access) == 2
+    assert_exact()
+    denial.topics.clear()
+    assert on_topic(storage) == 1
+    assert_exact()
+
+
+def test_a_claim_or_speaker_moving_moves_its_topic_counts(topical):
+    """A claim's speaker, type, date and precision, and a speaker's side, carry its topic links."""
+    (government, company, allegation, yearly, denial), storage, access = topical
+    Claim.objects.filter(pk=allegation.pk).update(speaker=company, claim_type=ClaimType.ADMISSION)
+    assert on_topic(storage, side=Side.TIKTOK_BYTEDANCE) == 2
+    assert_exact()
+    Claim.objects.filter(pk=yearly.pk).update(said_on=datetime.date(2022, 1, 1))
+    Claim.objects.filter(pk=denial.pk).update(said_on_precision="month")
+    assert_exact()
+    company.side = Side.INDEPENDENT
+    company.save()
+    assert (
+        on_topic(storage, side=Side.INDEPENDENT) == 2 and on_topic(storage, side=Side.TIKTOK_BYTEDANCE) == 0
+    )
+    assert_exact()
+
+
+def test_deleting_claims_and_topics_takes_their_links_out_once(topical):
+    """The ORM removes a claim's links before it; raw SQL may remove the claim first (its foreign
+    keys are checked when the transaction ends): either way each link is subtracted once."""
+    (government, company, allegation, yearly, denial), storage, access = topical
+    Rebuttal.objects.all().delete()
+    allegation.delete()
+    assert on_topic(access) == 2
+    assert_exact()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM claims_claim WHERE id = %s", [denial.pk])
+        assert on_topic(access) == 1 and on_topic(storage) == 0
+        cursor.execute("DELETE FROM claims_claim_topics WHERE claim_id = %s", [denial.pk])
+    assert on_topic(access) == 1
+    assert_exact()
+    access.delete()
+    assert on_topic(access) == 0
+    assert_exact()
 
 
 def test_an_admin_edit_moves_the_counts(debate, admin_client):
@@ -282,7 +351,9 @@ def test_a_search_is_not_answered_by_the_tables():
 
 @pytest.fixture
 def dated():
-    """Claims of every precision on the edges of months and years, ranges open and closed."""
+    """Claims of every precision on the edges of months and years, ranges open and closed; two
+    topics (slugs storage and access), on some claims each, on some both."""
+    topics = [TopicFactory(slug="storage"), TopicFactory(slug="access")]
     speakers = [
         SpeakerFactory(side=side) for side in (Side.US_GOVERNMENT, Side.US_GOVERNMENT, Side.INDEPENDENT)
     ]
@@ -301,20 +372,32 @@ def dated():
         (day(2022, 7, 4), "range", None),
     ]
     for number, (said_on, precision, earliest) in enumerate(dates * 2):
-        ClaimFactory(
+        claim = ClaimFactory(
             speaker=speakers[number % 3],
             claim_type=ClaimType.DENIAL if number % 2 else ClaimType.ALLEGATION,
             said_on=said_on,
             said_on_precision=precision,
             said_earliest=earliest,
         )
+        claim.topics.add(*[topic for n, topic in enumerate(topics) if number % (n + 2)])
     return speakers
 
 
 DATES = ["", "2019", "2020", "2020-02", "2020-03", "2020-06", "2021", "2021-02", "2022"]
 
 
-@pytest.mark.parametrize("others", ["", "claim_type=denial", "side=us_government", "speaker=first"])
+@pytest.mark.parametrize(
+    "others",
+    [
+        "",
+        "claim_type=denial",
+        "side=us_government",
+        "speaker=first",
+        "topic=storage",
+        "topic=access&side=us_government&side=independent",
+        "topic=storage&claim_type=denial&side=us_government",
+    ],
+)
 def test_whole_month_dates_are_counted_from_the_tables_as_the_list_filters_them(dated, others):
     """Every pair of whole-month or whole-year dates: the tables' count is the claims' count."""
     from django.http import QueryDict
@@ -343,3 +426,14 @@ def test_dates_within_a_month_or_backwards_are_counted_from_the_claims(dated):
 
     for query in ("said_from=2020-02-15", "said_to=2020-06-29", "said_from=2021&said_to=2020-06"):
         assert ClaimListing(QueryDict(query)).tallied_count() is None, query
+
+
+def test_two_topics_or_a_topic_and_a_speaker_are_counted_from_the_claims(dated):
+    """A claim on both topics would be summed twice, and the topic tally is by side, not speaker."""
+    from django.http import QueryDict
+
+    from claims.listing import ClaimListing
+
+    for query in ("topic=storage&topic=access", f"topic=storage&speaker={dated[0].slug}"):
+        listing = ClaimListing(QueryDict(query))
+        assert listing.tallied_count() is None and listing.count().number == listing.filterset.qs.count()

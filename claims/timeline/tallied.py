@@ -5,7 +5,7 @@ always; the curves between bars when the rows are sides (the home page's strip) 
 or claim type is chosen, as the link table counts rebuttals per pair of (side, month) cells.
 Otherwise the curves come from the rebuttals as before (count_links). Other filters (a search,
 dates, topics, ...) keep the path through the claims; a list's count (total_claims) also
-answers dates of whole months.
+answers dates of whole months and one topic (from the topic tally, by side).
 """
 
 from dataclasses import dataclass
@@ -21,6 +21,7 @@ from claims.models import (
     Speaker,
     SpeakerMonthTally,
     SpeakerTally,
+    TopicMonthTally,
 )
 from claims.timeline.layouts import Cell, CountedClaims, CountedLink
 from claims.timeline.queries import (
@@ -35,17 +36,19 @@ from sources.dates import period_end, period_start
 
 # The filters the tables answer; "ordering" and "page" do not change which claims are counted.
 ANSWERED = {"side", "speaker", "claim_type", "ordering", "page"}
-# A count (total_claims) also answers dates of whole months (whole_months); the timeline does not.
-COUNT_ANSWERED = ANSWERED | {"said_from", "said_to"}
+# A count (total_claims) also answers dates of whole months (whole_months) and one topic without a
+# speaker (the topic tally is by side); the timeline does not.
+COUNT_ANSWERED = ANSWERED | {"said_from", "said_to", "topic"}
 
 
 @dataclass(frozen=True)
 class TallyFilter:
-    """Which claims to count: by side, speaker id and claim type (empty: all)."""
+    """Which claims to count: by side, speaker id, claim type and topic id (empty: all)."""
 
     sides: tuple = ()
     speakers: tuple = ()
     claim_types: tuple = ()
+    topics: tuple = ()  # (at most one, and then no speakers: the topic tally sums by side)
 
     @classmethod
     def from_filterset(cls, filterset, answered=ANSWERED):
@@ -61,11 +64,14 @@ class TallyFilter:
             empty = value in (None, "", [], ()) or (isinstance(value, QuerySet) and not value)
             if name not in answered and not empty:
                 return None
-        speakers = cleaned.get("speaker")
+        speakers, topics = cleaned.get("speaker"), cleaned.get("topic")
+        if topics and (len(topics) > 1 or speakers):
+            return None  # a claim on two of the topics would be summed twice; no tally by speaker
         return cls(
             tuple(sorted(cleaned.get("side") or ())),
             tuple(sorted(speaker.pk for speaker in speakers)) if speakers else (),
             tuple(sorted(cleaned.get("claim_type") or ())),
+            tuple(topic.pk for topic in topics) if topics else (),
         )
 
     def allowed_speakers(self):
@@ -119,11 +125,12 @@ def whole_months(filterset):
 def total_claims(tally_filter, start=None, end=None):
     """How many claims the filter matches, said between start and end (whole months: whole_months()).
 
-    Without dates, one query of the per-speaker table. With them, the month tables hold each claim
-    in the month of its said_on, year-dated claims in their January apart: the claims said in the
-    months asked for, the year-dated ones of the years they touch, and, before an end, the claims
-    dated by a range that ends after it but may have been said before it (few: counted from the
-    claims, by Claim.said_between as the list filters them).
+    Without dates, one query of the per-speaker table (of the topic table for a topic). With them,
+    the month tables (or the topic table) hold each claim in the month of its said_on, year-dated
+    claims in their January apart: the claims said in the months asked for, the year-dated ones of
+    the years they touch, and, before an end, the claims dated by a range that ends after it but
+    may have been said before it (few: counted from the claims, by Claim.said_between as the list
+    filters them).
     """
     speakers = None
     if tally_filter.speakers or tally_filter.sides:
@@ -132,12 +139,18 @@ def total_claims(tally_filter, start=None, end=None):
         )
         if tally_filter.sides:
             speakers = speakers.filter(side__in=tally_filter.sides)
-    if start is None and end is None:
+    if tally_filter.topics:  # one topic, by side (TallyFilter.from_filterset)
+        counts = TopicMonthTally.objects.filter(topic_id__in=tally_filter.topics)
+        if tally_filter.sides:
+            counts = counts.filter(side__in=tally_filter.sides)
+        if start is None and end is None:
+            return tally_filter.typed(counts).aggregate(total=Sum("claims"))["total"] or 0
+    elif start is None and end is None:
         counts = tally_filter.typed(SpeakerTally.objects.all())
         if speakers is not None:
             counts = counts.filter(speaker_id__in=speakers.values("pk"))
         return counts.aggregate(total=Sum("claims"))["total"] or 0
-    if tally_filter.speakers:
+    elif tally_filter.speakers:
         counts = SpeakerMonthTally.objects.filter(speaker_id__in=speakers.values("pk"))
     else:  # by side: a few hundred rows, not a quarter of a million at 1M claims
         counts = SideMonthTally.objects.all()
@@ -155,6 +168,8 @@ def total_claims(tally_filter, start=None, end=None):
         claims = tally_filter.typed(Claim.objects.all())
         if speakers is not None:
             claims = claims.filter(speaker__in=speakers)
+        if tally_filter.topics:
+            claims = claims.filter(topics__in=tally_filter.topics)
         total = (total or 0) + claims.said_between(start, end).filter(said_on__gt=end).count()
     return total or 0
 
