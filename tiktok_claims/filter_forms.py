@@ -49,15 +49,22 @@ class FilterSet(django_filters.FilterSet):
 
     django-filter builds a Form class from its filters' fields for every instance: for the claim
     filters, 1.8 ms of each filtered request. The fields depend on the class's filters only, unless
-    a filter's queryset is a callable of the request (none is): then it is built per instance, as
-    django-filter does. Each form deep-copies the fields it is given, as every Django form does,
-    so no request sees another's.
+    a filter's queryset is a callable of the request, or its choices are read from the database
+    when its field is built (AllValuesFilter): none is, but such a class would get its form built
+    per instance, as django-filter does. Each form deep-copies the fields it is given, as every
+    Django form does, so no request sees another's.
     """
 
     def get_form_class(self):
         form_class = type(self).__dict__.get("_form_class")  # this class's own, not a parent's
         if form_class is None:
             form_class = super().get_form_class()
-            if not any(callable(getattr(filter_, "queryset", None)) for filter_ in self.filters.values()):
+            if not any(_built_per_request(filter_) for filter_ in self.filters.values()):
                 type(self)._form_class = form_class
         return form_class
+
+
+def _built_per_request(filter_):
+    """Whether a filter's field may differ from one request to the next."""
+    per_request_choices = (django_filters.AllValuesFilter, django_filters.AllValuesMultipleFilter)
+    return callable(getattr(filter_, "queryset", None)) or isinstance(filter_, per_request_choices)

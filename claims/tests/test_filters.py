@@ -191,7 +191,8 @@ def test_chips_name_the_chosen_rows_without_reading_the_others(debate, django_as
 
 def test_a_filter_form_class_is_built_once_and_each_request_gets_its_own_fields():
     """The form class is kept per FilterSet class (not rebuilt per request); its forms share no field,
-    a subclass keeps its own, and a filter whose queryset depends on the request gets one per request."""
+    a subclass keeps its own, and a filter whose queryset depends on the request, or whose choices
+    are read from the database, gets one per request."""
     first, second = ClaimFilterSet(QueryDict("speaker=a")), ClaimFilterSet(QueryDict("speaker=b"))
     assert type(first.form) is type(second.form)
     first.form.fields["speaker"].label = "Changed in one request"
@@ -209,3 +210,15 @@ def test_a_filter_form_class_is_built_once_and_each_request_gets_its_own_fields(
             fields = []
 
     assert type(PerRequest(QueryDict("")).form) is not type(PerRequest(QueryDict("")).form)
+
+    class ChoicesFromTheDatabase(FilterSet):
+        venue = django_filters.AllValuesFilter()
+
+        class Meta:
+            model = Claim
+            fields = []
+
+    ClaimFactory(venue="Senate hearing")
+    assert ChoicesFromTheDatabase(QueryDict("")).form.fields["venue"].choices[-1] == ("Senate hearing",) * 2
+    ClaimFactory(venue="White House")
+    assert ChoicesFromTheDatabase(QueryDict("")).form.fields["venue"].choices[-1] == ("White House",) * 2

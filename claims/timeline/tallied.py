@@ -132,6 +132,8 @@ def total_claims(tally_filter, start=None, end=None):
     may have been said before it (few: counted from the claims, by Claim.said_between as the list
     filters them).
     """
+    if len(tally_filter.topics) > 1:  # a claim on two of them would be summed twice
+        raise ValueError("The topic tally counts one topic at a time.")
     speakers = None
     if tally_filter.speakers or tally_filter.sides:
         speakers = (
