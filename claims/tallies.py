@@ -279,11 +279,46 @@ def side_move_statements(row, sign):
 
 
 # Triggers. A claim moving speaker, type or date moves its counts and those of its rebuttals; a
-# speaker changing side moves its claims' side counts and its rebuttals' links.
+# speaker changing side moves its claims' side counts and its rebuttals' links. A row counts while
+# the rows its key is read from exist: a link or rebuttal while its claims and their speakers do,
+# so each of these adds what it completes when written and takes it out when it goes (raw SQL or
+# a fixture may write them in any order within a transaction; the foreign keys are checked at its
+# end). On PostgreSQL a trigger first takes share locks on the rows it reads counted values from,
+# then counts in statements of their own, which see what was committed while it waited: a write
+# moving those rows in another transaction waits for this one, or this one for it (as the search
+# triggers, migration 0010).
+
+
+def share_locks(vendor, rows):
+    """PostgreSQL: a statement locking rows (SQL after FROM) against changes until the commit."""
+    return [f"PERFORM 1 FROM {rows} FOR SHARE"] if vendor == "postgresql" else []
+
+
+def lock_speakers(vendor, *claims):
+    """Share locks on the speakers of the claims (OLD or NEW rows), in id order."""
+    ids = ", ".join(f"{claim}.speaker_id" for claim in claims)
+    return share_locks(vendor, f"claims_speaker WHERE id IN ({ids}) ORDER BY id")
+
+
+def lock_claims(vendor, *ids):
+    """Share locks on the claims of these ids (SQL) and on their speakers, in claim id order."""
+    return share_locks(
+        vendor,
+        "claims_claim c JOIN claims_speaker s ON s.id = c.speaker_id "
+        f"WHERE c.id IN ({', '.join(ids)}) ORDER BY c.id",
+    )
 
 
 def trigger_bodies(vendor):
-    """{(table, event): statements} for the triggers, OLD and NEW as in a row trigger."""
+    """{(table, event): statements} for the triggers, OLD and NEW as in a row trigger.
+
+    event "BEFORE DELETE": run while the row is still there, so that what it completed (its
+    rebuttals' links, its claims' sides) is read as it was counted and taken out.
+    """
+
+    def lock_rebuttal(row):
+        return lock_claims(vendor, f"{row}.rebutting_claim_id", f"{row}.rebutted_claim_id")
+
     claim_moved = [
         *claim_statements(vendor, claim_row("OLD"), -1),
         *claim_statements(vendor, claim_row("NEW"), 1),
@@ -293,22 +328,42 @@ def trigger_bodies(vendor):
         *link_statements(vendor, rebuttals_of_claim("NEW"), 1),
     ]
     return {
-        ("claims_claim", "INSERT"): claim_statements(vendor, claim_row("NEW"), 1),
+        ("claims_claim", "INSERT"): [
+            *lock_speakers(vendor, "NEW"),
+            *claim_statements(vendor, claim_row("NEW"), 1),
+            *link_statements(vendor, rebuttals_of_claim("NEW"), 1),
+        ],
+        ("claims_claim", "BEFORE DELETE"): [
+            *lock_speakers(vendor, "OLD"),
+            *link_statements(vendor, rebuttals_of_claim("OLD"), -1),
+        ],
         ("claims_claim", "DELETE"): claim_statements(vendor, claim_row("OLD"), -1),
-        ("claims_claim", "UPDATE"): claim_moved + links_moved,
+        ("claims_claim", "UPDATE"): [*lock_speakers(vendor, "OLD", "NEW"), *claim_moved, *links_moved],
         ("claims_rebuttal", "INSERT"): [
+            *lock_rebuttal("NEW"),
             *link_statements(vendor, rebuttal_row("NEW"), 1),
             *rebutted_statements(rebuttal_row("NEW"), 1),
         ],
         ("claims_rebuttal", "DELETE"): [
+            *lock_rebuttal("OLD"),
             *link_statements(vendor, rebuttal_row("OLD"), -1),
             *rebutted_statements(rebuttal_row("OLD"), -1),
         ],
         ("claims_rebuttal", "UPDATE"): [
+            *lock_rebuttal("OLD"),
+            *lock_rebuttal("NEW"),
             *link_statements(vendor, rebuttal_row("OLD"), -1),
             *rebutted_statements(rebuttal_row("OLD"), -1),
             *link_statements(vendor, rebuttal_row("NEW"), 1),
             *rebutted_statements(rebuttal_row("NEW"), 1),
+        ],
+        ("claims_speaker", "INSERT"): [
+            *side_move_statements("NEW", 1),
+            *link_statements(vendor, rebuttals_of_speaker("NEW"), 1),
+        ],
+        ("claims_speaker", "BEFORE DELETE"): [
+            *side_move_statements("OLD", -1),
+            *link_statements(vendor, rebuttals_of_speaker("OLD"), -1),
         ],
         ("claims_speaker", "UPDATE"): [
             *side_move_statements("OLD", -1),
@@ -322,30 +377,50 @@ def trigger_bodies(vendor):
 def topic_trigger_bodies(vendor):
     """{(table, event): statements} for the topic tally's triggers (migration 0013).
 
-    A claim's topic links are written after the claim and removed before it, but within a
-    transaction (the foreign keys are checked at its end) the claim may go first: its delete
-    subtracts the links it still has, and theirs then find no claim and subtract nothing.
+    A link counts while it, its claim and the claim's speaker all exist (see the triggers
+    above: each adds what it completes, takes it out as it goes, and locks what it reads first).
     """
+
+    def lock_link(row):
+        return lock_claims(vendor, f"{row}.claim_id")
+
     old_claim = row_source("OLD", ("id", *CLAIM_COLUMNS)) + " c"
     new_claim = row_source("NEW", ("id", *CLAIM_COLUMNS)) + " c"
-    speaker_claims = "claims_claim c"
+    old_speaker = row_source("OLD", ("id", "side")) + " s"
+    new_speaker = row_source("NEW", ("id", "side")) + " s"
     return {
-        ("claims_claim_topics", "INSERT"): topic_statements(vendor, link_row("NEW"), 1),
-        ("claims_claim_topics", "DELETE"): topic_statements(vendor, link_row("OLD"), -1),
+        ("claims_claim_topics", "INSERT"): [
+            *lock_link("NEW"),
+            *topic_statements(vendor, link_row("NEW"), 1),
+        ],
+        ("claims_claim_topics", "DELETE"): [
+            *lock_link("OLD"),
+            *topic_statements(vendor, link_row("OLD"), -1),
+        ],
         ("claims_claim_topics", "UPDATE"): [
+            *lock_link("OLD"),
+            *lock_link("NEW"),
             *topic_statements(vendor, link_row("OLD"), -1),
             *topic_statements(vendor, link_row("NEW"), 1),
         ],
-        ("claims_claim", "DELETE"): topic_statements(vendor, links_of_claim("OLD"), -1, claims=old_claim),
+        ("claims_claim", "INSERT"): [
+            *lock_speakers(vendor, "NEW"),
+            *topic_statements(vendor, links_of_claim("NEW"), 1, claims=new_claim),
+        ],
+        ("claims_claim", "DELETE"): [
+            *lock_speakers(vendor, "OLD"),
+            *topic_statements(vendor, links_of_claim("OLD"), -1, claims=old_claim),
+        ],
         ("claims_claim", "UPDATE"): [
+            *lock_speakers(vendor, "OLD", "NEW"),
             *topic_statements(vendor, links_of_claim("NEW"), -1, claims=old_claim),
             *topic_statements(vendor, links_of_claim("NEW"), 1, claims=new_claim),
         ],
+        ("claims_speaker", "INSERT"): topic_statements(vendor, ALL_LINKS, 1, "claims_claim c", new_speaker),
+        ("claims_speaker", "DELETE"): topic_statements(vendor, ALL_LINKS, -1, "claims_claim c", old_speaker),
         ("claims_speaker", "UPDATE"): [
-            *topic_statements(
-                vendor, ALL_LINKS, -1, speaker_claims, row_source("OLD", ("id", "side")) + " s"
-            ),
-            *topic_statements(vendor, ALL_LINKS, 1, speaker_claims, row_source("NEW", ("id", "side")) + " s"),
+            *topic_statements(vendor, ALL_LINKS, -1, "claims_claim c", old_speaker),
+            *topic_statements(vendor, ALL_LINKS, 1, "claims_claim c", new_speaker),
         ],
     }
 
@@ -360,12 +435,12 @@ WATCHED = {
 
 
 def _name(table, event):
-    return f"{table}_tally_{event.lower()}"
+    return f"{table}_tally_{event.lower().replace(' ', '_')}"
 
 
 def create_triggers(schema_editor):
     for (table, event), statements in trigger_bodies(schema_editor.connection.vendor).items():
-        watched = WATCHED[table] if event == "UPDATE" else ()
+        watched = WATCHED[table] if event == "UPDATE" else ()  # (BEFORE DELETE watches nothing)
         row_triggers.create(schema_editor, _name(table, event), table, event, statements, watched)
 
 

@@ -2,10 +2,12 @@
 
 import datetime
 import io
+import threading
+import time
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 
 from claims import tallies
@@ -16,6 +18,7 @@ from claims.models import (
     RebuttalRelation,
     RebuttedTally,
     Side,
+    Speaker,
     SpeakerMonthTally,
     SpeakerTally,
     TopicMonthTally,
@@ -24,6 +27,7 @@ from claims.tests.admin_pages import form_data
 from claims.tests.factories import ClaimFactory, RebuttalFactory, SpeakerFactory, TopicFactory
 from claims.tests.test_api import token_client, user_with
 from sources.dates import PartialDate
+from tiktok_claims.tests.test_concurrency import PAUSE_SECONDS, committed, race, run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -174,6 +178,128 @@ def test_deleting_claims_and_topics_takes_their_links_out_once(topical):
     access.delete()
     assert on_topic(access) == 0
     assert_exact()
+
+
+def test_a_link_written_before_its_claim_or_speaker_is_counted_when_they_come(topical):
+    """Within a transaction raw SQL or a fixture may write a link before its claim, or a claim
+    before its speaker (the foreign keys are checked at the end): each row adds what it completes."""
+    (government, company, allegation, yearly, denial), storage, access = topical
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT MAX(id) FROM claims_claim")
+        claim_id = cursor.fetchone()[0] + 1
+        cursor.execute("SELECT MAX(id) FROM claims_speaker")
+        speaker_id = cursor.fetchone()[0] + 1
+        cursor.execute(
+            "INSERT INTO claims_claim_topics (claim_id, topic_id) VALUES (%s, %s)", [claim_id, storage.pk]
+        )
+        cursor.execute(
+            "INSERT INTO claims_claim (id, key, speaker_id, summary, claim_type, said_on, said_on_precision,"
+            " dating_note, venue, note, version) SELECT %s, 'written-late', %s, summary, claim_type, said_on,"
+            " said_on_precision, dating_note, venue, note, 1 FROM claims_claim WHERE id = %s",
+            [claim_id, speaker_id, allegation.pk],
+        )
+        assert on_topic(storage) == 2  # its speaker is not there yet
+        cursor.execute(
+            "INSERT INTO claims_speaker (id, name, slug, kind, role, is_anonymous, side, wikidata_id,"
+            " version) SELECT %s, 'Written late', 'written-late', kind, role, is_anonymous, 'independent',"
+            " wikidata_id, 1 FROM claims_speaker WHERE id = %s",
+            [speaker_id, government.pk],
+        )
+        assert on_topic(storage) == 3 and on_topic(storage, side=Side.INDEPENDENT) == 1
+        assert_exact()
+        # Deleted and written again with its links still there: out, then in again.
+        cursor.execute("DELETE FROM claims_claim WHERE id = %s", [allegation.pk])
+        assert on_topic(storage) == 2
+        cursor.execute(
+            "INSERT INTO claims_claim (id, key, speaker_id, summary, claim_type, said_on, said_on_precision,"
+            " dating_note, venue, note, version) SELECT %s, %s, speaker_id, summary, claim_type, said_on,"
+            " said_on_precision, dating_note, venue, note, 1 FROM claims_claim WHERE id = %s",
+            [allegation.pk, allegation.key, denial.pk],
+        )
+        assert_exact()
+        cursor.execute("DELETE FROM claims_speaker WHERE id = %s", [speaker_id])
+        assert on_topic(storage, side=Side.INDEPENDENT) == 0
+        cursor.execute("DELETE FROM claims_claim_topics WHERE claim_id = %s", [claim_id])
+        cursor.execute("DELETE FROM claims_claim WHERE id = %s", [claim_id])
+    assert_exact()
+
+
+def test_a_rebuttal_written_before_its_claims_or_left_after_them_is_counted_once(debate):
+    """Raw SQL in one transaction: a rebuttal before the claim it rebuts, a claim deleted before
+    its rebuttals; the link tally counts each rebuttal while both its claims are there."""
+    government, company, allegation, yearly, denial = debate
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT MAX(id) FROM claims_claim")
+        claim_id = cursor.fetchone()[0] + 1
+        cursor.execute(
+            "INSERT INTO claims_rebuttal (rebutting_claim_id, rebutted_claim_id, relation, note, version)"
+            " VALUES (%s, %s, 'denies', '', 1)",
+            [claim_id, allegation.pk],
+        )
+        cursor.execute(
+            "INSERT INTO claims_claim (id, key, speaker_id, summary, claim_type, said_on, said_on_precision,"
+            " dating_note, venue, note, version) SELECT %s, 'written-late', speaker_id, summary, claim_type,"
+            " said_on, said_on_precision, dating_note, venue, note, 1 FROM claims_claim WHERE id = %s",
+            [claim_id, denial.pk],
+        )
+        assert_exact()
+        cursor.execute("DELETE FROM claims_claim WHERE id IN (%s, %s)", [claim_id, denial.pk])
+        assert_exact()
+        cursor.execute(
+            "DELETE FROM claims_rebuttal WHERE rebutting_claim_id IN (%s, %s)", [claim_id, denial.pk]
+        )
+    assert_exact()
+
+
+@race
+@committed
+def test_a_claim_written_while_its_speaker_changes_side_is_counted_on_the_new_side():
+    """PostgreSQL: the claim's trigger locks its speaker first, so the side change waits for it."""
+    speaker = SpeakerFactory(side=Side.US_GOVERNMENT)
+    written = threading.Event()
+
+    def write_claim_and_wait():
+        with transaction.atomic():
+            ClaimFactory(speaker=speaker)
+            written.set()
+            time.sleep(PAUSE_SECONDS)
+
+    def change_side():
+        written.wait(timeout=10)
+        Speaker.objects.filter(pk=speaker.pk).update(side=Side.INDEPENDENT)
+
+    run_together(write_claim_and_wait, change_side)
+    assert_exact()
+
+
+@race
+@committed
+@pytest.mark.parametrize("move", ["side", "claim_type"])
+def test_a_link_added_while_another_writer_moves_its_claim_is_counted_where_the_claim_ends(move):
+    """PostgreSQL, two writers at once: the link's trigger takes a share lock on its claim and
+    speaker first, so the move waits for its commit (or it for the move's) and counts it."""
+    speaker, topic = SpeakerFactory(side=Side.US_GOVERNMENT), TopicFactory()
+    claim = ClaimFactory(speaker=speaker, claim_type=ClaimType.ALLEGATION)
+    linked = threading.Event()
+
+    def add_link_and_wait():
+        with transaction.atomic():
+            claim.topics.add(topic)
+            linked.set()
+            time.sleep(PAUSE_SECONDS)  # the move's trigger waits on the share lock meanwhile
+
+    def move_claim():
+        linked.wait(timeout=10)
+        if move == "side":
+            Speaker.objects.filter(pk=speaker.pk).update(side=Side.INDEPENDENT)
+        else:
+            Claim.objects.filter(pk=claim.pk).update(claim_type=ClaimType.DENIAL)
+
+    run_together(add_link_and_wait, move_claim)
+
+    assert_exact()
+    moved = {"side": Side.INDEPENDENT} if move == "side" else {"claim_type": ClaimType.DENIAL}
+    assert on_topic(topic, **moved) == 1
 
 
 def test_an_admin_edit_moves_the_counts(debate, admin_client):
