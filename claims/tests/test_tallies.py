@@ -198,6 +198,11 @@ def test_a_link_written_before_its_claim_or_speaker_is_counted_when_they_come(to
             " said_on_precision, dating_note, venue, note, 1 FROM claims_claim WHERE id = %s",
             [claim_id, speaker_id, allegation.pk],
         )
+        cursor.execute(
+            "INSERT INTO claims_rebuttal (rebutting_claim_id, rebutted_claim_id, relation, note, version)"
+            " VALUES (%s, %s, 'denies', '', 1)",
+            [claim_id, yearly.pk],
+        )
         assert on_topic(storage) == 2  # its speaker is not there yet
         cursor.execute(
             "INSERT INTO claims_speaker (id, name, slug, kind, role, is_anonymous, side, wikidata_id,"
@@ -219,6 +224,8 @@ def test_a_link_written_before_its_claim_or_speaker_is_counted_when_they_come(to
         assert_exact()
         cursor.execute("DELETE FROM claims_speaker WHERE id = %s", [speaker_id])
         assert on_topic(storage, side=Side.INDEPENDENT) == 0
+        assert_exact()
+        cursor.execute("DELETE FROM claims_rebuttal WHERE rebutting_claim_id = %s", [claim_id])
         cursor.execute("DELETE FROM claims_claim_topics WHERE claim_id = %s", [claim_id])
         cursor.execute("DELETE FROM claims_claim WHERE id = %s", [claim_id])
     assert_exact()
@@ -300,6 +307,55 @@ def test_a_link_added_while_another_writer_moves_its_claim_is_counted_where_the_
     assert_exact()
     moved = {"side": Side.INDEPENDENT} if move == "side" else {"claim_type": ClaimType.DENIAL}
     assert on_topic(topic, **moved) == 1
+
+
+@race
+@committed
+def test_a_side_change_first_then_a_claim_written_meanwhile_is_counted_on_the_new_side():
+    """The other order: the side change holds its speaker's side lock; the claim's trigger waits
+    for it, then counts with the side it committed."""
+    speaker = SpeakerFactory(side=Side.US_GOVERNMENT)
+    changed = threading.Event()
+
+    def change_side_and_wait():
+        with transaction.atomic():
+            Speaker.objects.filter(pk=speaker.pk).update(side=Side.INDEPENDENT)
+            changed.set()
+            time.sleep(PAUSE_SECONDS)
+
+    def write_claim():
+        changed.wait(timeout=10)
+        claim = ClaimFactory(speaker=speaker)
+        claim.topics.add(TopicFactory())
+
+    run_together(change_side_and_wait, write_claim)
+    assert_exact()
+
+
+@race
+@committed
+def test_a_claim_saved_while_its_speaker_is_renamed_does_not_deadlock():
+    """A rename's search trigger locks all the speaker's claims; a claim's save holding its row
+    must not then wait on the speaker's row (a deadlock: one of the two would get a 409)."""
+    speaker = SpeakerFactory(side=Side.US_GOVERNMENT, name="Before")
+    claim = ClaimFactory(speaker=speaker, claim_type=ClaimType.ALLEGATION)
+    held = threading.Event()
+
+    def save_claim():
+        with transaction.atomic():
+            Claim.objects.select_for_update().get(pk=claim.pk)  # as the admin and the API do
+            held.set()
+            time.sleep(PAUSE_SECONDS)  # the rename waits on this claim meanwhile
+            Claim.objects.filter(pk=claim.pk).update(claim_type=ClaimType.DENIAL)
+            claim.topics.add(TopicFactory())
+
+    def rename_speaker():
+        held.wait(timeout=10)
+        Speaker.objects.filter(pk=speaker.pk).update(name="After")
+
+    run_together(save_claim, rename_speaker)
+    assert_exact()
+    assert Speaker.objects.get(pk=speaker.pk).name == "After"
 
 
 def test_an_admin_edit_moves_the_counts(debate, admin_client):
