@@ -283,45 +283,8 @@ def side_move_statements(row, sign):
 # the rows its key is read from exist: a link or rebuttal while its claims and their speakers do,
 # so each of these adds what it completes when written and takes it out when it goes (raw SQL or
 # a fixture may write them in any order within a transaction; the foreign keys are checked at its
-# end).
-#
-# On PostgreSQL a trigger reads the other rows as last committed, so it first waits for writers
-# moving them, then counts in statements of their own, which see what was committed meanwhile:
-# a rebuttal's or link's trigger takes share locks on its claims (a claim's move holds its row);
-# every trigger reading a speaker's side takes that speaker's side lock shared, and a side change
-# takes it exclusive. The side lock is an advisory lock, not a lock on the speaker's row: a
-# claim's save holding its row and waiting on the speaker's row, while a rename of the speaker
-# (whose search trigger locks all its claims, migration 0010) held the speaker's row and waited
-# on the claim, was a deadlock. Not covered (docs/data-model.md): the two claims of a rebuttal
-# moved at once by two transactions, and one statement writing both.
-
-# The first key of the speakers' side locks (pg_advisory_xact_lock(SIDE_LOCK, speaker id)).
-SIDE_LOCK = 7_301_001
-
-
-def side_locks(vendor, speaker_ids, exclusive=False):
-    """PostgreSQL: a statement taking the side locks of the speakers (a SQL subquery of ids), in id order."""
-    if vendor != "postgresql":
-        return []
-    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
-    return [f"PERFORM {function}({SIDE_LOCK}, id::int) FROM ({speaker_ids}) ids (id) ORDER BY id"]
-
-
-def claims_side_locks(vendor, *claims):
-    """The side locks (shared) of the speakers of OLD or NEW claim rows."""
-    ids = " UNION ".join(f"SELECT {claim}.speaker_id" for claim in claims)
-    return side_locks(vendor, ids)
-
-
-def claim_locks(vendor, *claim_ids):
-    """PostgreSQL: share locks on the claims of these ids (SQL), then their speakers' side locks."""
-    if vendor != "postgresql":
-        return []
-    ids = ", ".join(claim_ids)
-    return [
-        f"PERFORM 1 FROM claims_claim WHERE id IN ({ids}) ORDER BY id FOR SHARE",
-        *side_locks(vendor, f"SELECT DISTINCT speaker_id FROM claims_claim WHERE id IN ({ids})"),
-    ]
+# end). What they do not cover is in docs/data-model.md (concurrent moves on PostgreSQL, and one
+# PostgreSQL statement writing both claims of a rebuttal).
 
 
 def trigger_bodies(vendor):
@@ -330,9 +293,6 @@ def trigger_bodies(vendor):
     event "BEFORE DELETE": run while the row is still there, so that what it completed (its
     rebuttals' links, its claims' sides) is read as it was counted and taken out.
     """
-
-    def rebuttal_locks(row):
-        return claim_locks(vendor, f"{row}.rebutting_claim_id", f"{row}.rebutted_claim_id")
 
     claim_moved = [
         *claim_statements(vendor, claim_row("OLD"), -1),
@@ -344,29 +304,23 @@ def trigger_bodies(vendor):
     ]
     return {
         ("claims_claim", "INSERT"): [
-            *claims_side_locks(vendor, "NEW"),
             *claim_statements(vendor, claim_row("NEW"), 1),
             *link_statements(vendor, rebuttals_of_claim("NEW"), 1),
         ],
         ("claims_claim", "BEFORE DELETE"): [
-            *claims_side_locks(vendor, "OLD"),
             *link_statements(vendor, rebuttals_of_claim("OLD"), -1),
         ],
         ("claims_claim", "DELETE"): claim_statements(vendor, claim_row("OLD"), -1),
-        ("claims_claim", "UPDATE"): [*claims_side_locks(vendor, "OLD", "NEW"), *claim_moved, *links_moved],
+        ("claims_claim", "UPDATE"): claim_moved + links_moved,
         ("claims_rebuttal", "INSERT"): [
-            *rebuttal_locks("NEW"),
             *link_statements(vendor, rebuttal_row("NEW"), 1),
             *rebutted_statements(rebuttal_row("NEW"), 1),
         ],
         ("claims_rebuttal", "DELETE"): [
-            *rebuttal_locks("OLD"),
             *link_statements(vendor, rebuttal_row("OLD"), -1),
             *rebutted_statements(rebuttal_row("OLD"), -1),
         ],
         ("claims_rebuttal", "UPDATE"): [
-            *rebuttal_locks("OLD"),
-            *rebuttal_locks("NEW"),
             *link_statements(vendor, rebuttal_row("OLD"), -1),
             *rebutted_statements(rebuttal_row("OLD"), -1),
             *link_statements(vendor, rebuttal_row("NEW"), 1),
@@ -381,7 +335,6 @@ def trigger_bodies(vendor):
             *link_statements(vendor, rebuttals_of_speaker("OLD"), -1),
         ],
         ("claims_speaker", "UPDATE"): [
-            *side_locks(vendor, "SELECT NEW.id", exclusive=True),
             *side_move_statements("OLD", -1),
             *side_move_statements("NEW", 1),
             *link_statements(vendor, rebuttals_of_speaker("NEW"), -1, speaker="OLD"),
@@ -394,11 +347,8 @@ def topic_trigger_bodies(vendor):
     """{(table, event): statements} for the topic tally's triggers (migration 0013).
 
     A link counts while it, its claim and the claim's speaker all exist (see the triggers
-    above: each adds what it completes and takes it out as it goes, and waits first).
+    above: each adds what it completes and takes it out as it goes).
     """
-
-    def link_locks(row):
-        return claim_locks(vendor, f"{row}.claim_id")
 
     old_claim = row_source("OLD", ("id", *CLAIM_COLUMNS)) + " c"
     new_claim = row_source("NEW", ("id", *CLAIM_COLUMNS)) + " c"
@@ -406,36 +356,28 @@ def topic_trigger_bodies(vendor):
     new_speaker = row_source("NEW", ("id", "side")) + " s"
     return {
         ("claims_claim_topics", "INSERT"): [
-            *link_locks("NEW"),
             *topic_statements(vendor, link_row("NEW"), 1),
         ],
         ("claims_claim_topics", "DELETE"): [
-            *link_locks("OLD"),
             *topic_statements(vendor, link_row("OLD"), -1),
         ],
         ("claims_claim_topics", "UPDATE"): [
-            *link_locks("OLD"),
-            *link_locks("NEW"),
             *topic_statements(vendor, link_row("OLD"), -1),
             *topic_statements(vendor, link_row("NEW"), 1),
         ],
         ("claims_claim", "INSERT"): [
-            *claims_side_locks(vendor, "NEW"),
             *topic_statements(vendor, links_of_claim("NEW"), 1, claims=new_claim),
         ],
         ("claims_claim", "DELETE"): [
-            *claims_side_locks(vendor, "OLD"),
             *topic_statements(vendor, links_of_claim("OLD"), -1, claims=old_claim),
         ],
         ("claims_claim", "UPDATE"): [
-            *claims_side_locks(vendor, "OLD", "NEW"),
             *topic_statements(vendor, links_of_claim("NEW"), -1, claims=old_claim),
             *topic_statements(vendor, links_of_claim("NEW"), 1, claims=new_claim),
         ],
         ("claims_speaker", "INSERT"): topic_statements(vendor, ALL_LINKS, 1, "claims_claim c", new_speaker),
         ("claims_speaker", "DELETE"): topic_statements(vendor, ALL_LINKS, -1, "claims_claim c", old_speaker),
         ("claims_speaker", "UPDATE"): [
-            *side_locks(vendor, "SELECT NEW.id", exclusive=True),
             *topic_statements(vendor, ALL_LINKS, -1, "claims_claim c", old_speaker),
             *topic_statements(vendor, ALL_LINKS, 1, "claims_claim c", new_speaker),
         ],
