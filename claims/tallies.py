@@ -307,9 +307,7 @@ def trigger_bodies(vendor):
             *claim_statements(vendor, claim_row("NEW"), 1),
             *link_statements(vendor, rebuttals_of_claim("NEW"), 1),
         ],
-        ("claims_claim", "BEFORE DELETE"): [
-            *link_statements(vendor, rebuttals_of_claim("OLD"), -1),
-        ],
+        ("claims_claim", "BEFORE DELETE"): link_statements(vendor, rebuttals_of_claim("OLD"), -1),
         ("claims_claim", "DELETE"): claim_statements(vendor, claim_row("OLD"), -1),
         ("claims_claim", "UPDATE"): claim_moved + links_moved,
         ("claims_rebuttal", "INSERT"): [
@@ -355,22 +353,14 @@ def topic_trigger_bodies(vendor):
     old_speaker = row_source("OLD", ("id", "side")) + " s"
     new_speaker = row_source("NEW", ("id", "side")) + " s"
     return {
-        ("claims_claim_topics", "INSERT"): [
-            *topic_statements(vendor, link_row("NEW"), 1),
-        ],
-        ("claims_claim_topics", "DELETE"): [
-            *topic_statements(vendor, link_row("OLD"), -1),
-        ],
+        ("claims_claim_topics", "INSERT"): topic_statements(vendor, link_row("NEW"), 1),
+        ("claims_claim_topics", "DELETE"): topic_statements(vendor, link_row("OLD"), -1),
         ("claims_claim_topics", "UPDATE"): [
             *topic_statements(vendor, link_row("OLD"), -1),
             *topic_statements(vendor, link_row("NEW"), 1),
         ],
-        ("claims_claim", "INSERT"): [
-            *topic_statements(vendor, links_of_claim("NEW"), 1, claims=new_claim),
-        ],
-        ("claims_claim", "DELETE"): [
-            *topic_statements(vendor, links_of_claim("OLD"), -1, claims=old_claim),
-        ],
+        ("claims_claim", "INSERT"): topic_statements(vendor, links_of_claim("NEW"), 1, claims=new_claim),
+        ("claims_claim", "DELETE"): topic_statements(vendor, links_of_claim("OLD"), -1, claims=old_claim),
         ("claims_claim", "UPDATE"): [
             *topic_statements(vendor, links_of_claim("NEW"), -1, claims=old_claim),
             *topic_statements(vendor, links_of_claim("NEW"), 1, claims=new_claim),
@@ -393,34 +383,35 @@ WATCHED = {
 }
 
 
-def _name(table, event):
-    return f"{table}_tally_{event.lower().replace(' ', '_')}"
+def _name(table, event, tally):
+    return f"{table}_{tally}_{event.lower().replace(' ', '_')}"
+
+
+def _create(schema_editor, bodies, tally):
+    for (table, event), statements in bodies(schema_editor.connection.vendor).items():
+        watched = WATCHED[table] if event == "UPDATE" else ()  # (BEFORE DELETE watches nothing)
+        row_triggers.create(schema_editor, _name(table, event, tally), table, event, statements, watched)
+
+
+def _drop(schema_editor, bodies, tally):
+    for table, event in bodies(schema_editor.connection.vendor):
+        row_triggers.drop(schema_editor, _name(table, event, tally), table)
 
 
 def create_triggers(schema_editor):
-    for (table, event), statements in trigger_bodies(schema_editor.connection.vendor).items():
-        watched = WATCHED[table] if event == "UPDATE" else ()  # (BEFORE DELETE watches nothing)
-        row_triggers.create(schema_editor, _name(table, event), table, event, statements, watched)
+    _create(schema_editor, trigger_bodies, "tally")
 
 
 def drop_triggers(schema_editor):
-    for table, event in trigger_bodies(schema_editor.connection.vendor):
-        row_triggers.drop(schema_editor, _name(table, event), table)
-
-
-def _topic_name(table, event):
-    return f"{table}_topic_tally_{event.lower().replace(' ', '_')}"
+    _drop(schema_editor, trigger_bodies, "tally")
 
 
 def create_topic_triggers(schema_editor):
-    for (table, event), statements in topic_trigger_bodies(schema_editor.connection.vendor).items():
-        watched = WATCHED[table] if event == "UPDATE" else ()
-        row_triggers.create(schema_editor, _topic_name(table, event), table, event, statements, watched)
+    _create(schema_editor, topic_trigger_bodies, "topic_tally")
 
 
 def drop_topic_triggers(schema_editor):
-    for table, event in topic_trigger_bodies(schema_editor.connection.vendor):
-        row_triggers.drop(schema_editor, _topic_name(table, event), table)
+    _drop(schema_editor, topic_trigger_bodies, "topic_tally")
 
 
 def rebuild(connection=None, topics=True):

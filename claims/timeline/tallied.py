@@ -132,8 +132,9 @@ def total_claims(tally_filter, start=None, end=None):
     may have been said before it (few: counted from the claims, by Claim.said_between as the list
     filters them).
     """
-    if len(tally_filter.topics) > 1:  # a claim on two of them would be summed twice
-        raise ValueError("The topic tally counts one topic at a time.")
+    if len(tally_filter.topics) > 1 or (tally_filter.topics and tally_filter.speakers):
+        # (two topics would count a claim on both twice; the topic tally is by side, not speaker)
+        raise ValueError("The topic tally counts one topic at a time, by side.")
     speakers = None
     if tally_filter.speakers or tally_filter.sides:
         speakers = (
