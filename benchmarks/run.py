@@ -299,6 +299,11 @@ def etag_of(port, path):
         time.sleep(0.5)
 
 
+def with_new_query(path, tag):
+    """The path with a parameter no filter reads, new each time: the read cache has no answer for it."""
+    return f"{path}{'&' if '?' in path else '?'}bench_request={tag}-{time.time_ns()}"
+
+
 def measure(port, path, requests, seconds, headers=None):
     """Sequential latencies (p50, p95), then throughput with two clients in parallel."""
     if headers and headers.get("If-None-Match") is ETAG_OF:
@@ -306,8 +311,7 @@ def measure(port, path, requests, seconds, headers=None):
     paths = itertools.repeat(path)
     if headers and NEW_QUERY_EACH_TIME in headers:
         headers = {name: value for name, value in headers.items() if name != NEW_QUERY_EACH_TIME}
-        joiner = "&" if "?" in path else "?"
-        paths = (f"{path}{joiner}bench_request={number}-{time.time_ns()}" for number in itertools.count())
+        paths = (with_new_query(path, number) for number in itertools.count())
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     # The first request is reported on its own: on an empty cache it computes the page.
     first, status, queries, size = fetch(connection, next(paths), headers)
@@ -349,8 +353,7 @@ def alternated(port, paths, requests):
     timings = {path: [] for path in paths}
     for number in range(requests + 2):
         for path in paths:
-            joiner = "&" if "?" in path else "?"
-            elapsed, *_ = fetch(connection, f"{path}{joiner}bench_request=pair-{number}-{time.time_ns()}")
+            elapsed, *_ = fetch(connection, with_new_query(path, f"pair-{number}"))
             if number >= 2:  # (two rounds to warm up)
                 timings[path].append(elapsed)
     connection.close()
@@ -412,7 +415,7 @@ def large_exports(facts, server):
     for name, path in large_export_paths(facts):
         connection = http.client.HTTPConnection("127.0.0.1", GUNICORN_PORT, timeout=600)
         started = time.perf_counter()
-        connection.request("GET", f"{path}&bench_request={time.time_ns()}", headers={"Host": "127.0.0.1"})
+        connection.request("GET", with_new_query(path, "export"), headers={"Host": "127.0.0.1"})
         response = connection.getresponse()
         first_byte = response.read(1)
         to_first_byte = time.perf_counter() - started
