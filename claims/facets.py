@@ -17,6 +17,7 @@ from django.db.models import Case, Count, When
 from django.urls import reverse
 
 from claims.models import Claim, Quote, Rebuttal
+from claims.timeline.tallied import FACET_ANSWERED, FacetTallies, TallyFilter
 from tiktok_claims import readcache
 from tiktok_claims.timelimits import OUT_OF_TIME, read_only_transaction, within
 
@@ -36,13 +37,20 @@ COUNTING = "counting"  # being counted in the background: shown as "counting…"
 
 
 class Counting(NamedTuple):
-    """How a filter's facet counts: count(claims, selected_ids) -> (rows, more) or a yes/no dict."""
+    """How a filter's facet counts: count(claims, selected_ids) -> (rows, more) or a yes/no dict.
+
+    tallied: what the summary tables group the claims by for this facet (tallied_facet's by), when
+    they can count it; rows({value: claims}, selected_ids, model) -> (rows, more) then shapes
+    their counts as count does.
+    """
 
     count: object
     position: int = 0  # the facet's place on the page
     more: str = None  # the URL name of the page listing every value, when only the top ones show
     listed: bool = False  # a short table: its rows are offered even when not counted
     yes_no: bool = False
+    tallied: str = None
+    rows: object = None
 
 
 class FacetOption:
@@ -84,39 +92,64 @@ def topic_links_of(claims):
     return restricted(Claim.topics.through.objects, "claim", claims)
 
 
-def choice_counts(path, position):
+def choice_counts(path, position, tallied=None):
     """Counts per choice (a handful of values: all of them)."""
 
     def count(claims, selected_ids):
         rows = claims.values_list(path).annotate(count=Count("pk")).order_by()
         return [(value, total) for value, total in rows], False
 
-    return Counting(count, position)
+    def counted_rows(counts, selected_ids, model):
+        return list(counts.items()), False
+
+    return Counting(count, position, tallied=tallied, rows=counted_rows)
 
 
 def top_counts(
-    rows, id_field, count_expression, label_field, position, top_only=False, more=None, listed=False
+    rows,
+    id_field,
+    count_expression,
+    label_field,
+    position,
+    top_only=False,
+    more=None,
+    listed=False,
+    tallied=None,
 ):
     """Counts per row of the filter's model (top_only: the busiest FACET_TOP and the selected ones)."""
+
+    def labelled(counts, model, more_values):
+        labels = model.objects.filter(pk__in=counts).values_list("pk", "slug", label_field)
+        return [(slug, label, counts[pk]) for pk, slug, label in labels], more_values
 
     def count(claims, selected_ids, model):
         grouped = rows(claims).values(id_field).annotate(count=count_expression).order_by()
         if not top_only:
-            counts, more_values = dict(grouped.values_list(id_field, "count")), False
-        else:
-            order = ["-count", id_field]
-            if selected_ids:  # the selected values first, whatever their counts
-                order.insert(0, Case(When(**{f"{id_field}__in": selected_ids}, then=1), default=0).desc())
-            grouped = grouped.order_by(*order)
-            shown = FACET_TOP + len(selected_ids)
-            counts = dict(grouped.values_list(id_field, "count")[: shown + 1])
-            more_values = len(counts) > shown
-            if more_values:
-                counts.popitem()
-        labels = model.objects.filter(pk__in=counts).values_list("pk", "slug", label_field)
-        return [(slug, label, counts[pk]) for pk, slug, label in labels], more_values
+            return labelled(dict(grouped.values_list(id_field, "count")), model, False)
+        order = ["-count", id_field]
+        if selected_ids:  # the selected values first, whatever their counts
+            order.insert(0, Case(When(**{f"{id_field}__in": selected_ids}, then=1), default=0).desc())
+        grouped = grouped.order_by(*order)
+        shown = FACET_TOP + len(selected_ids)
+        return _top(dict(grouped.values_list(id_field, "count")[: shown + 1]), shown, model, labelled)
 
-    return Counting(count, position, more=more, listed=listed)
+    def counted_rows(counts, selected_ids, model):
+        """The same rows from every value's count (the summary tables'), in count's order."""
+        if not top_only:
+            return labelled(counts, model, False)
+        ranked = sorted(counts, key=lambda pk: (pk not in selected_ids, -counts[pk], pk))
+        shown = FACET_TOP + len(selected_ids)
+        return _top({pk: counts[pk] for pk in ranked[: shown + 1]}, shown, model, labelled)
+
+    return Counting(count, position, more=more, listed=listed, tallied=tallied, rows=counted_rows)
+
+
+def _top(counts, shown, model, labelled):
+    """The first shown of counts (in order; one more tells there are more), labelled."""
+    more_values = len(counts) > shown
+    if more_values:
+        counts.popitem()
+    return labelled(counts, model, more_values)
 
 
 def relation_counts(position):
@@ -193,6 +226,20 @@ def _counter(filterset, name, listed_count):
     if description.model is not None:
         return lambda: counting.count(claims, selected_ids, description.model)
     return lambda: counting.count(claims, selected_ids)
+
+
+def _tallied(filterset, name, tallies):
+    """The facet's result from the summary tables (tallies: FacetTallies) if they can count it, else None."""
+    description = filterset.descriptions[name]
+    counting = description.facet
+    if counting.tallied is None:
+        return None
+    tally_filter = TallyFilter.from_filterset(filterset, FACET_ANSWERED, without=name)
+    counts = None if tally_filter is None else tallies.counts(tally_filter, counting.tallied)
+    if counts is None:
+        return None
+    selected_ids = [pk for _, _, pk in _selected(filterset, name) if pk is not None]
+    return counting.rows(counts, selected_ids, description.model)
 
 
 def _count_within_budget(filterset, names, keys, listed_count):
@@ -313,6 +360,14 @@ def claim_facets(filterset, listed_count, count=True):
     results = {name: found[key] for name, key in keys.items() if key in found}
     missing = [name for name in keys if name not in results]
     if missing and count:
+        # Those the summary tables count (a few ms at a million claims) are not timed.
+        tallies = FacetTallies()
+        tallied = {name: _tallied(filterset, name, tallies) for name in missing}
+        tallied = {name: result for name, result in tallied.items() if result is not None}
+        if tallied:
+            cache.set_many({keys[name]: result for name, result in tallied.items()})
+            results.update(tallied)
+            missing = [name for name in missing if name not in tallied]
         # Those being counted elsewhere (the background of this or another worker) are not tried.
         marks = cache.get_many([f"{keys[name]}:counting" for name in missing])
         elsewhere = [name for name in missing if f"{keys[name]}:counting" in marks]

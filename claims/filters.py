@@ -133,6 +133,7 @@ CLAIM_FILTERS = [
             top_only=True,
             more="claims:speaker-list",
             position=4,
+            tallied="speaker",
         ),
     ),
     ClaimFilter(
@@ -142,14 +143,14 @@ CLAIM_FILTERS = [
             field_name="speaker__kind", choices=SpeakerKind.choices, distinct=False
         ),
         "Kind of speaker; repeat the parameter for any of several.",
-        facet=facets.choice_counts("speaker__kind", position=1),
+        facet=facets.choice_counts("speaker__kind", position=1, tallied="kind"),
     ),
     ClaimFilter(
         "side",
         "Side",
         django_filters.MultipleChoiceFilter(field_name="speaker__side", choices=Side.choices, distinct=False),
         "Side in the debate; repeat the parameter for any of several.",
-        facet=facets.choice_counts("speaker__side", position=0),
+        facet=facets.choice_counts("speaker__side", position=0, tallied="side"),
     ),
     ClaimFilter(
         "outlet",
@@ -195,7 +196,7 @@ CLAIM_FILTERS = [
         _by_slug("topics"),
         schema=SLUG,
         facet=facets.top_counts(
-            facets.topic_links_of, "topic", Count("claim"), "name", listed=True, position=3
+            facets.topic_links_of, "topic", Count("claim"), "name", listed=True, position=3, tallied="topic"
         ),
     ),
     ClaimFilter(
@@ -203,7 +204,7 @@ CLAIM_FILTERS = [
         "Claim type",
         django_filters.MultipleChoiceFilter(choices=ClaimType.choices, distinct=False),
         "Type of claim; repeat the parameter for any of several.",
-        facet=facets.choice_counts("claim_type", position=2),
+        facet=facets.choice_counts("claim_type", position=2, tallied="claim_type"),
     ),
     ClaimFilter(
         "said_from",

@@ -19,6 +19,7 @@ from claims.models import (
     RebuttedTally,
     Side,
     Speaker,
+    SpeakerKind,
     SpeakerMonthTally,
     SpeakerTally,
     TopicMonthTally,
@@ -461,10 +462,16 @@ def test_a_search_is_not_answered_by_the_tables():
 @pytest.fixture
 def dated():
     """Claims of every precision on the edges of months and years, ranges open and closed; two
-    topics (slugs storage and access), on some claims each, on some both."""
+    topics (slugs storage and access), on some claims each, on some both; three speakers, two
+    of them people."""
     topics = [TopicFactory(slug="storage"), TopicFactory(slug="access")]
     speakers = [
-        SpeakerFactory(side=side) for side in (Side.US_GOVERNMENT, Side.US_GOVERNMENT, Side.INDEPENDENT)
+        SpeakerFactory(side=side, kind=kind)
+        for side, kind in (
+            (Side.US_GOVERNMENT, SpeakerKind.PERSON),
+            (Side.US_GOVERNMENT, SpeakerKind.GOVERNMENT_BODY),
+            (Side.INDEPENDENT, SpeakerKind.PERSON),
+        )
     ]
     day = datetime.date
     dates = [
@@ -546,3 +553,51 @@ def test_two_topics_or_a_topic_and_a_speaker_are_counted_from_the_claims(dated):
     for query in ("topic=storage&topic=access", f"topic=storage&speaker={dated[0].slug}"):
         listing = ClaimListing(QueryDict(query))
         assert listing.tallied_count() is None and listing.count().number == listing.filterset.qs.count()
+
+
+@pytest.mark.parametrize("top", [30, 1])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "side=us_government",
+        "claim_type=denial&side=independent&side=us_government",
+        "speaker=first",
+        "speaker=third",  # (not among the busiest: shown first all the same)
+        "speaker=first&speaker=third&claim_type=allegation",
+        "topic=storage",
+        "topic=access&side=independent&claim_type=denial",
+        "speaker_kind=person",
+    ],
+)
+def test_facets_from_the_tables_equal_facets_counted_from_the_claims(dated, query, top, monkeypatch):
+    """Each facet the summary tables count gives the claims' counts; the others are left to the claims."""
+    from django.http import QueryDict
+
+    from claims import facets
+    from claims.filters import ClaimFilterSet
+    from claims.timeline.tallied import FacetTallies
+
+    monkeypatch.setattr(facets, "FACET_TOP", top)
+    query = query.replace("first", dated[0].slug).replace("third", dated[2].slug)
+    filterset = ClaimFilterSet(QueryDict(query), queryset=Claim.objects.all())
+    assert filterset.is_valid(), filterset.errors
+    tallies, answered = FacetTallies(), set()
+    for name, description in filterset.descriptions.items():
+        if description.facet is None or description.facet.tallied is None:
+            continue
+        tallied = facets._tallied(filterset, name, tallies)
+        if tallied is None:
+            continue
+        answered.add(name)
+        rows, more = facets._counter(filterset, name, None)()
+        assert (sorted(tallied[0]), tallied[1]) == (sorted(rows), more), (name, query)
+    # What the tables can count under each query's other filters: the topic tally is by side.
+    expected = {"side", "claim_type", "speaker", "speaker_kind", "topic"}
+    if "topic=" in query:
+        expected = {"side", "claim_type", "topic"}
+    elif "speaker=" in query:
+        expected -= {"topic"}
+    if "speaker_kind=" in query:
+        expected = {"speaker_kind"}  # (the tables do not count by kind under the others)
+    assert answered == expected, query
