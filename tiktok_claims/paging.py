@@ -1,9 +1,11 @@
 """Paging shared by the pages and the API: counts cached per corpus version, pages capped."""
 
 import re
+from operator import attrgetter, itemgetter
 
 from django.core.paginator import InvalidPage
 from django.core.paginator import Paginator as DjangoPaginator
+from django.db.models.query import ModelIterable, QuerySet, ValuesIterable
 from django.utils.functional import cached_property
 
 from tiktok_claims import readcache
@@ -15,6 +17,11 @@ MAX_PAGED_ROWS = 10_000
 # The most rows a page holds (the API's page_size); so the last page a list offers ends before
 # row MAX_PAGED_ROWS + MAX_PAGE_SIZE.
 MAX_PAGE_SIZE = 200
+
+# From this row on, a page's rows are found by id first (a "deferred join"): OFFSET then walks the
+# ids alone, from an index where it can, not every skipped row's columns. "Most rebutted" page 400
+# at a million claims: 116-128 ms of SQL for its 25 rows, 40-48 ms for their ids.
+DEFERRED_FROM_ROW = 1_000
 
 # An id longer than this overflows a 64-bit integer column (SQLite raises OverflowError).
 ID_PATTERN = r"[0-9]{1,18}"
@@ -53,6 +60,21 @@ class CountCachingPaginator(DjangoPaginator):
     def num_pages(self):
         return min(super().num_pages, -(-MAX_PAGED_ROWS // self.per_page))
 
+    def page(self, number):
+        """Django's page; past DEFERRED_FROM_ROW, its rows' ids first and then those rows."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        row_id = _row_id(self.object_list)
+        if bottom < DEFERRED_FROM_ROW or row_id is None:
+            return super().page(number)
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        rows = self.object_list
+        ids = list(rows.values_list("pk", flat=True)[bottom:top])
+        by_id = {row_id(row): row for row in rows.order_by().filter(pk__in=ids)}
+        return self._get_page([by_id[pk] for pk in ids if pk in by_id], number, self)
+
     def validate_number(self, number):
         page = whole_number(number)
         if page is not None and (page - 1) * self.per_page >= MAX_PAGED_ROWS:
@@ -60,3 +82,15 @@ class CountCachingPaginator(DjangoPaginator):
                 f"pages stop at row {MAX_PAGED_ROWS:,}; narrow the filters, or ask for format=csv."
             )
         return super().validate_number(number)
+
+
+def _row_id(rows):
+    """How to read a row's id from a queryset's rows (instances, or dicts holding it), else None."""
+    if not isinstance(rows, QuerySet):
+        return None
+    if rows._iterable_class is ModelIterable:
+        return attrgetter("pk")
+    attname = rows.model._meta.pk.attname
+    if rows._iterable_class is ValuesIterable and (not rows._fields or attname in rows._fields):
+        return itemgetter(attname)
+    return None

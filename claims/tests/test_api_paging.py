@@ -180,3 +180,46 @@ def test_a_search_is_counted_once(client, rank_cap, django_assert_max_num_querie
     # The page's claims, speakers, topics, quotes, articles, rebuttals, and each claim's last change.
     with django_assert_max_num_queries(7):
         searched(client)
+
+
+@pytest.mark.parametrize("ordering", ["said_on", "-said_on", "-rebutted_by"])
+def test_deep_pages_read_their_ids_first_and_list_the_same_rows(client, monkeypatch, ordering):
+    """Past DEFERRED_FROM_ROW a page's ids come first (OFFSET over ids only), then its rows: the
+    same rows in the same order as one query gives, on the API and the /claims/ page."""
+    from django.core.cache import cache
+    from django.test.utils import CaptureQueriesContext
+
+    from claims.tests.factories import RebuttalFactory
+    from claims.tests.test_views import summaries
+
+    claims = [ClaimFactory(said_on=datetime.date(2020, 8, 1 + n % 5)) for n in range(9)]
+    for n in range(3, 9):  # claims 0, 1 and 2 rebutted twice each
+        RebuttalFactory(rebutting_claim=claims[n], rebutted_claim=claims[n % 3])
+
+    def api_pages():
+        cache.clear()  # (the answers are kept whole for the corpus version)
+        return [
+            [
+                claim["url"]
+                for claim in client.get(f"/api/claims/?ordering={ordering}&page_size=2&page={page}").json()[
+                    "results"
+                ]
+            ]
+            for page in range(1, 6)
+        ]
+
+    def html_pages():
+        cache.clear()
+        return [summaries(client.get(f"/claims/?ordering={ordering}&page={page}")) for page in (1, 2)]
+
+    monkeypatch.setattr("claims.views.ClaimListView.paginate_by", 5)
+    expected_api, expected_html = api_pages(), html_pages()
+    assert len(set(sum(expected_api, []))) == len(set(sum(expected_html, []))) == len(claims)
+    monkeypatch.setattr(paging, "DEFERRED_FROM_ROW", 2)
+    with CaptureQueriesContext(connection) as queries:
+        assert api_pages() == expected_api
+    ids_first = [query["sql"] for query in queries if 'AS "pk" FROM "claims_claim"' in query["sql"]]
+    assert any("OFFSET 2" in sql for sql in ids_first) and any("OFFSET 8" in sql for sql in ids_first)
+    pages = html_pages()
+    monkeypatch.setattr(paging, "DEFERRED_FROM_ROW", 1_000)
+    assert pages == html_pages() == expected_html
