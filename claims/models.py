@@ -308,7 +308,9 @@ class Claim(VersionedModel, models.Model):
         ordering = ["said_on", "id"]
         indexes = [
             models.Index(fields=["said_on", "id"], name="claim_said_on_idx"),
-            models.Index(fields=["speaker", "said_on"], name="claim_speaker_said_on_idx"),
+            # With the id, a speaker's page far down their claims finds its ids in the index
+            # alone (the busiest speaker's last page at 1M: 254 ms of SQL without it, 12 with).
+            models.Index(fields=["speaker", "said_on", "id"], name="claim_speaker_said_on_id_idx"),
             # A speaker's claims of one date precision from a day on: the "or dated by a range
             # ending after the start" half of a date filter (said_between), which has no upper
             # bound; without it a speaker's month read all the speaker's claims after that day.

@@ -1,4 +1,4 @@
-from django.core.paginator import InvalidPage, Paginator
+from django.core.paginator import InvalidPage
 from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
@@ -20,7 +20,7 @@ from claims.timeline import queries as timeline_queries
 from claims.wordings import side_by_side
 from sources.models import Article, Outlet
 from tiktok_claims import readcache
-from tiktok_claims.paging import MAX_PAGED_ROWS, CountCachingPaginator, whole_number
+from tiktok_claims.paging import MAX_PAGED_ROWS, CountCachingPaginator, Paginator, whole_number
 
 SPEAKER_COUNTS_KEY = "speaker-claim-counts"
 

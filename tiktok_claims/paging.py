@@ -44,8 +44,26 @@ def cached_count(queryset):
     return readcache.get_or_compute("count", (sql, params), queryset.count)
 
 
-class CountCachingPaginator(DjangoPaginator):
-    """Django's paginator with counts cached and pages stopping at MAX_PAGED_ROWS."""
+class Paginator(DjangoPaginator):
+    """Django's paginator, but a page past DEFERRED_FROM_ROW reads its rows' ids first, then those rows."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        row_id = _row_id(self.object_list)
+        if bottom < DEFERRED_FROM_ROW or row_id is None:
+            return super().page(number)
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        rows = self.object_list
+        ids = list(rows.values_list("pk", flat=True)[bottom:top])
+        by_id = {row_id(row): row for row in rows.order_by().filter(pk__in=ids)}
+        return self._get_page([by_id[pk] for pk in ids if pk in by_id], number, self)
+
+
+class CountCachingPaginator(Paginator):
+    """The paginator with counts cached and pages stopping at MAX_PAGED_ROWS (the lists and the API)."""
 
     def __init__(self, object_list, per_page, *args, count=None, **kwargs):
         super().__init__(object_list, per_page, *args, **kwargs)
@@ -59,21 +77,6 @@ class CountCachingPaginator(DjangoPaginator):
     @cached_property
     def num_pages(self):
         return min(super().num_pages, -(-MAX_PAGED_ROWS // self.per_page))
-
-    def page(self, number):
-        """Django's page; past DEFERRED_FROM_ROW, its rows' ids first and then those rows."""
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        row_id = _row_id(self.object_list)
-        if bottom < DEFERRED_FROM_ROW or row_id is None:
-            return super().page(number)
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        rows = self.object_list
-        ids = list(rows.values_list("pk", flat=True)[bottom:top])
-        by_id = {row_id(row): row for row in rows.order_by().filter(pk__in=ids)}
-        return self._get_page([by_id[pk] for pk in ids if pk in by_id], number, self)
 
     def validate_number(self, number):
         page = whole_number(number)

@@ -5,7 +5,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from claims.models import Claim
-from claims.tests.factories import ClaimFactory
+from claims.tests.factories import ClaimFactory, SpeakerFactory
 from tiktok_claims import paging
 
 pytestmark = pytest.mark.django_db
@@ -185,14 +185,15 @@ def test_a_search_is_counted_once(client, rank_cap, django_assert_max_num_querie
 @pytest.mark.parametrize("ordering", ["said_on", "-said_on", "-rebutted_by"])
 def test_deep_pages_read_their_ids_first_and_list_the_same_rows(client, monkeypatch, ordering):
     """Past DEFERRED_FROM_ROW a page's ids come first (OFFSET over ids only), then its rows: the
-    same rows in the same order as one query gives, on the API and the /claims/ page."""
+    same rows in the same order as one query gives, on the API, /claims/ and a speaker's page."""
     from django.core.cache import cache
     from django.test.utils import CaptureQueriesContext
 
     from claims.tests.factories import RebuttalFactory
     from claims.tests.test_views import summaries
 
-    claims = [ClaimFactory(said_on=datetime.date(2020, 8, 1 + n % 5)) for n in range(9)]
+    speaker = SpeakerFactory()
+    claims = [ClaimFactory(said_on=datetime.date(2020, 8, 1 + n % 5), speaker=speaker) for n in range(9)]
     for n in range(3, 9):  # claims 0, 1 and 2 rebutted twice each
         RebuttalFactory(rebutting_claim=claims[n], rebutted_claim=claims[n % 3])
 
@@ -210,16 +211,22 @@ def test_deep_pages_read_their_ids_first_and_list_the_same_rows(client, monkeypa
 
     def html_pages():
         cache.clear()
-        return [summaries(client.get(f"/claims/?ordering={ordering}&page={page}")) for page in (1, 2)]
+        return [summaries(client.get(f"/claims/?ordering={ordering}&page={page}")) for page in (1, 2)] + [
+            summaries(client.get(f"/speakers/{speaker.slug}/?page={page}")) for page in (1, 2)
+        ]
 
     monkeypatch.setattr("claims.views.ClaimListView.paginate_by", 5)
+    monkeypatch.setattr("claims.views.SpeakerDetailView.claims_per_page", 5)
     expected_api, expected_html = api_pages(), html_pages()
-    assert len(set(sum(expected_api, []))) == len(set(sum(expected_html, []))) == len(claims)
+    assert len(set(sum(expected_api, []))) == len(set(sum(expected_html[:2], []))) == len(claims)
     monkeypatch.setattr(paging, "DEFERRED_FROM_ROW", 2)
     with CaptureQueriesContext(connection) as queries:
         assert api_pages() == expected_api
     ids_first = [query["sql"] for query in queries if 'AS "pk" FROM "claims_claim"' in query["sql"]]
     assert any("OFFSET 2" in sql for sql in ids_first) and any("OFFSET 8" in sql for sql in ids_first)
-    pages = html_pages()
+    with CaptureQueriesContext(connection) as queries:
+        pages = html_pages()
+    ids_first = [query["sql"] for query in queries if 'AS "pk" FROM "claims_claim"' in query["sql"]]
+    assert any("OFFSET 5" in sql and "speaker_id" in sql for sql in ids_first)  # the speaker's page 2
     monkeypatch.setattr(paging, "DEFERRED_FROM_ROW", 1_000)
     assert pages == html_pages() == expected_html
