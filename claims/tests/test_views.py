@@ -4,13 +4,15 @@ import json
 import re
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims import facets, filters, listing
 from claims.filters import ClaimFilterSet
-from claims.models import ClaimType, RebuttalRelation, Side
+from claims.models import Claim, ClaimType, RebuttalRelation, Side
 from claims.tests.conftest import quote_at
 from claims.tests.factories import ClaimFactory, QuoteFactory, RebuttalFactory, SpeakerFactory, TopicFactory
 from sources.tests.factories import ArticleFactory
@@ -339,6 +341,12 @@ def test_facets_out_of_the_budget_say_counting_and_are_filled_in_from_the_cache(
     assert "counting" not in text_of(whole).lower() and counts_of("speaker", whole.content.decode())
     assert "no-store" not in whole["Cache-Control"] and whole["ETag"]
     assert client.get(CLAIMS, query)["X-Read-Cache"] == "hit"
+    # A tallied facet gone from the cache (culled) is read from the tables again by the fill-in.
+    filterset = ClaimFilterSet(QueryDict("side=us_government"), queryset=Claim.objects.all())
+    filterset.is_valid()
+    cache.delete(facets._cache_key(filterset, "speaker"))
+    answer = client.get(fill_in, {**query, "q": ""}).json()  # (another URL: not the answer kept whole)
+    assert answer["complete"] is True and counts_of("speaker", answer["html"]) == {"mike-pompeo": "2"}
 
 
 # A filter the summary tables cannot count (they count by side, speaker, claim type and whole
