@@ -15,6 +15,16 @@ def pytest_report_header(config):
     return f"database: {vendor} (tests use a fresh test database; configured: {database['NAME']})"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def views_imported():
+    """Every view module imported before the first test: the URLconf loads on the first request,
+    and a view module importing a constant (MAX_PAGED_ROWS) while a test had lowered it kept the
+    lowered value for every later test."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (loads the URLconf and the views it names)
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty cache: pages cache counts that another test's rows would skew."""

@@ -45,7 +45,15 @@ def cached_count(queryset):
 
 
 class Paginator(DjangoPaginator):
-    """Django's paginator, but a page past DEFERRED_FROM_ROW reads its rows' ids first, then those rows."""
+    """Django's paginator, but a page past DEFERRED_FROM_ROW reads its rows' ids first, then those rows.
+
+    Rows are listed in a total order: the id breaks the order's ties, so pages never repeat or
+    skip a row (PostgreSQL need not order ties alike in two queries, nor in a page's ids and a
+    one-query page).
+    """
+
+    def __init__(self, object_list, *args, **kwargs):
+        super().__init__(_in_total_order(object_list), *args, **kwargs)
 
     def page(self, number):
         number = self.validate_number(number)
@@ -97,3 +105,18 @@ def _row_id(rows):
     if rows._iterable_class is ValuesIterable and (not rows._fields or attname in rows._fields):
         return itemgetter(attname)
     return None
+
+
+def _in_total_order(rows):
+    """rows ordered by their id after the order asked for (or the model's), unless the id is already last."""
+    if not isinstance(rows, QuerySet) or rows.query.is_sliced or rows.query.distinct:
+        return rows
+    order = list(rows.query.order_by)
+    if not order and rows.query.default_ordering:
+        order = list(rows.model._meta.ordering)
+    if not order:
+        return rows  # (unordered: Django's paginator warns)
+    last = order[-1]
+    if isinstance(last, str) and last.lstrip("-") in ("pk", rows.model._meta.pk.name):
+        return rows
+    return rows.order_by(*order, "pk")

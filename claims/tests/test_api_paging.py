@@ -1,14 +1,18 @@
 import datetime
+import re
 
 import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
 from claims.models import Claim
-from claims.tests.factories import ClaimFactory, SpeakerFactory
+from claims.tests.factories import ClaimFactory, QuoteFactory, RebuttalFactory, SpeakerFactory
+from sources.tests.factories import ArticleFactory
 from tiktok_claims import paging
 
 pytestmark = pytest.mark.django_db
+
+DAY = datetime.date(2020, 8, 1)
 
 
 @pytest.fixture
@@ -230,3 +234,30 @@ def test_deep_pages_read_their_ids_first_and_list_the_same_rows(client, monkeypa
     assert any("OFFSET 5" in sql and "speaker_id" in sql for sql in ids_first)  # the speaker's page 2
     monkeypatch.setattr(paging, "DEFERRED_FROM_ROW", 1_000)
     assert pages == html_pages() == expected_html
+
+
+@pytest.mark.parametrize(
+    ("url", "make"),
+    [
+        ("/api/speakers/?ordering=side", lambda: [SpeakerFactory(side="independent") for _ in range(7)]),
+        ("/api/articles/?ordering=published_on", lambda: ArticleFactory.create_batch(7, published_on=DAY)),
+        ("/api/quotes/?ordering=start", lambda: QuoteFactory.create_batch(7, start=0, end=4)),
+        ("/api/rebuttals/?ordering=relation", lambda: [RebuttalFactory(relation="denies") for _ in range(7)]),
+    ],
+)
+def test_pages_of_an_order_with_ties_list_every_row_once(client, monkeypatch, url, make):
+    """Ties in the order asked for are broken by id, so walking the pages (past the ids-first
+    switch too) meets every row once; the SQL says so."""
+    from django.test.utils import CaptureQueriesContext
+
+    make()
+    monkeypatch.setattr(paging, "DEFERRED_FROM_ROW", 4)
+    seen, ordered = [], []
+    for page in range(1, 5):
+        with CaptureQueriesContext(connection) as queries:  # (one request at a time)
+            results = client.get(f"{url}&page_size=2&page={page}").json()["results"]
+        seen += [row["url"] for row in results]
+        ordered += [query["sql"] for query in queries if re.search(r"ORDER BY .* LIMIT \d", query["sql"])]
+    assert len(seen) == len(set(seen)) == client.get(url).json()["count"]
+    # The page's rows, or past the switch its ids (the id then named by its place: 1), by id last.
+    assert len(ordered) == 4 and all(re.search(r'ORDER BY .*("id"|1) ASC LIMIT', sql) for sql in ordered)
