@@ -1,7 +1,9 @@
 """The /claims/ page's facets: beside each filter value, how many claims it would match.
 
 Which filters have a facet, and how each counts, is said once in claims.filters.CLAIM_FILTERS.
-A facet counts claims under every other active filter. The whole block of facets has one time
+A facet counts claims under every other active filter. Where those are ones the summary tables
+answer (side, speaker, claim type, one topic), the side, speaker kind, claim type, speaker and
+topic facets are sums over the tables (FacetTallies), exact at once. The others share one time
 budget per request (FACET_BUDGET_MS): the facets not counted within it are counted once in the
 background (one thread per process, marked in the shared cache so no other worker counts them
 again) and shown as "counting…"; the page's script then fetches them from the cache. Every
