@@ -119,7 +119,10 @@ class FacetTallies:
 
     @cached_property
     def _speakers(self):
-        return {pk: (side, kind) for pk, side, kind in Speaker.objects.values_list("pk", "side", "kind")}
+        return {
+            pk: (side, kind)
+            for pk, side, kind in Speaker.objects.order_by().values_list("pk", "side", "kind")
+        }
 
     def _claims_per_speaker(self, claim_types):
         """{speaker id: claims} of the speakers with claims of these types (any type when empty)."""
